@@ -1,0 +1,168 @@
+"""Run an assignment's hidden tests against one submission and decide the points.
+
+The tests run here, in the grader's process, with pytest; the student's code
+runs in its own sandboxed process and is reached through `student` (see
+student.py). Verdicts, points and messages are decided on this side only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import torch
+
+from . import catalog, submission as submissions
+from .sandbox.process import Limits, StudentProcessError, Zygote
+from .session import StudentSession, SubmissionUnreadable
+from .student import StudentError
+from .testkit import Mismatch
+
+
+@dataclass
+class TestResult:
+    name: str
+    title: str
+    exercise: str
+    section: str
+    max_points: float
+    points: float
+    visible: bool
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.points == self.max_points
+
+
+@dataclass
+class GradeReport:
+    assignment: str
+    submission: str
+    results: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    guards: list[str] = field(default_factory=list)
+    problem: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(result.points for result in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(result.max_points for result in self.results)
+
+
+def grade(path: Path, assignment: str | None = None, *, device: str = "cpu", visible_only: bool = False,
+          zygote: Zygote | None = None, limits: Limits | None = None, exercises: set[str] | None = None) -> GradeReport:
+    """Grades one submission. Raises SubmissionNotFound or UnknownAssignment when it cannot start."""
+    started = time.monotonic()
+    notebook, assignment = submissions.locate(Path(path), assignment)
+    submission = submissions.read(notebook, assignment)
+    own_zygote = zygote is None and not submission.problem
+    zygote = Zygote() if own_zygote else zygote
+    session = StudentSession(submission, zygote, limits or Limits())
+    try:
+        plugin = GradingPlugin(session, device, visible_only, exercises)
+        run_hidden_tests(assignment, plugin)
+    finally:
+        session.close()
+        if own_zygote:
+            zygote.close()
+    return GradeReport(
+        assignment=assignment, submission=str(path), results=plugin.results, notes=session.notes,
+        guards=session.guards, problem=submission.problem, seconds=time.monotonic() - started,
+    )
+
+
+def run_hidden_tests(assignment: str, plugin) -> None:
+    tests_dir = catalog.hidden_tests_dir(assignment)
+    args = [
+        str(tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
+        "--import-mode=importlib", f"--rootdir={tests_dir}", "-c", os.devnull, "-W", "ignore",
+    ]
+    status = pytest.main(args, plugins=[plugin])
+    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the hidden tests of {assignment} could not run (pytest exit status {status!r})")
+
+
+class GradingPlugin:
+    """pytest plugin: supplies the `student` and `device` fixtures and records each test's points."""
+
+    def __init__(self, session, device: str, visible_only: bool = False, exercises: set[str] | None = None):
+        self._session = session
+        self._device = torch.device(device)
+        self.visible_only = visible_only
+        self.exercises = exercises
+        self.results: list[TestResult] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "graded: points, exercise and lecture section of a hidden test")
+        config.addinivalue_line("markers", "gpu: needs a CUDA device")
+
+    def pytest_collection_modifyitems(self, config, items):
+        items[:] = [item for item in items if self._selected(item)]
+
+    def _selected(self, item) -> bool:
+        mark = item.get_closest_marker("graded")
+        if mark is None:
+            return False
+        if self.visible_only and not mark.kwargs.get("visible"):
+            return False
+        return self.exercises is None or mark.kwargs["exercise"] in self.exercises
+
+    @pytest.fixture
+    def student(self, request):
+        timeout = request.node.get_closest_marker("graded").kwargs["timeout"]
+        return self._session.student(timeout)
+
+    @pytest.fixture
+    def device(self, request):
+        if request.node.get_closest_marker("gpu") and self._device.type != "cuda":
+            pytest.skip("needs --device cuda")
+        return self._device
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if report.skipped or (report.when != "call" and report.passed):
+            return report
+        if report.when == "call" or report.failed:
+            self._record(item, call, report)
+        return report
+
+    def _record(self, item, call, report) -> None:
+        if any(result.name == item.name for result in self.results):
+            return
+        mark = item.get_closest_marker("graded").kwargs
+        message = "" if report.passed else explain_failure(call.excinfo.value if call.excinfo else None)
+        self.results.append(TestResult(
+            name=item.name, title=_title(item), exercise=mark["exercise"], section=mark["section"],
+            max_points=mark["points"], points=mark["points"] if report.passed else 0,
+            visible=mark.get("visible", False), message=message,
+        ))
+
+
+def explain_failure(error: BaseException | None) -> str:
+    """The student-facing text for a failed test: no test source, no grader traceback."""
+    if isinstance(error, Mismatch):
+        return str(error)
+    if isinstance(error, StudentError):
+        text = f"your code raised {error.type_name}: {error.message}"
+        return text + (f"\n{error.traceback.rstrip()}" if error.traceback else "")
+    if isinstance(error, SubmissionUnreadable):
+        return f"not graded: {error}"
+    if isinstance(error, StudentProcessError):
+        return f"your code {error}"
+    if error is None:
+        return "failed"
+    return f"the result could not be checked ({type(error).__name__}: {str(error)[:300]})"
+
+
+def _title(item) -> str:
+    doc = (item.function.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else item.name.removeprefix("test_").replace("_", " ")

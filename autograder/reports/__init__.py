@@ -1,0 +1,1 @@
+"""Ways to present a GradeReport: text for people, results.json for Gradescope."""

@@ -1,0 +1,230 @@
+"""The grader's handle on student processes: start them, talk to them, end them."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .protocol import Channel, ProtocolError
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_OUTPUT_TAIL_BYTES = 64 * 1024
+_START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student process may use."""
+
+    memory_bytes: int = 3 << 30
+    file_bytes: int = 256 << 20
+    threads: int = 2
+    read_dirs: tuple[str, ...] = ()
+
+
+class StudentProcessError(Exception):
+    """The student's process stopped answering; the message says why, for the student."""
+
+
+class StudentTimeout(StudentProcessError):
+    pass
+
+
+class StudentCrashed(StudentProcessError):
+    pass
+
+
+class Zygote:
+    """A pre-initialised process (see zygote.py) that forks student processes on request."""
+
+    def __init__(self):
+        self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        bootstrap = f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); from autograder.sandbox.zygote import main; main()"
+        env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", bootstrap, str(remote.fileno())],
+            pass_fds=[remote.fileno()], cwd=tempfile.gettempdir(), env=env,
+        )
+        remote.close()
+        self._forked: queue.Queue = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._exit_event = threading.Condition()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        threading.Thread(target=self._read_control, daemon=True).start()
+
+    def _read_control(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self._forked.put(None)
+                with self._exit_event:
+                    self._exit_event.notify_all()
+                return
+            message = json.loads(data)
+            if "ready" in message:
+                self._ready.set()
+            elif "forked" in message:
+                self._forked.put(message["forked"])
+            elif "exited" in message:
+                with self._exit_event:
+                    self._exits[message["exited"]] = message["status"]
+                    self._exit_event.notify_all()
+
+    def spawn(self, limits: Limits) -> StudentProcess:
+        work_dir = tempfile.mkdtemp(prefix="student-")
+        config = {
+            "work_dir": work_dir, "read_dirs": list(limits.read_dirs), "threads": limits.threads,
+            "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
+        }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        output_read, output_write = os.pipe()
+        with self._lock:
+            if not self._ready.wait(_START_TIMEOUT):
+                raise StudentProcessError("the sandbox did not start (torch failed to import?)")
+            socket.send_fds(self._control, [json.dumps({"fork": config}).encode()], [theirs.fileno(), output_write])
+            theirs.close()
+            os.close(output_write)
+            pid = self._forked.get(timeout=_START_TIMEOUT)
+        if pid is None:
+            raise StudentProcessError("the sandbox launcher has stopped")
+        return StudentProcess(self, pid, Channel(ours), OutputTail(output_read), Path(work_dir))
+
+    def wait_exit(self, pid: int, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        with self._exit_event:
+            while pid not in self._exits:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._process.poll() is not None:
+                    return None
+                self._exit_event.wait(left)
+            return self._exits.pop(pid)
+
+    def close(self) -> None:
+        self._control.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class OutputTail:
+    """Drains what the student's process prints, keeping only the end."""
+
+    def __init__(self, fd: int):
+        self.total_bytes = 0
+        self._tail = bytearray()
+        self._done = threading.Event()
+        threading.Thread(target=self._drain, args=(fd,), daemon=True).start()
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                self.total_bytes += len(chunk)
+                self._tail += chunk
+                del self._tail[:-_OUTPUT_TAIL_BYTES]
+        self._done.set()
+
+    def text(self, wait: float = 0.0) -> str:
+        self._done.wait(wait)
+        return self._tail.decode("utf-8", "replace")
+
+
+@dataclass
+class StudentProcess:
+    """One running student process and the channel to it."""
+
+    zygote: Zygote
+    pid: int
+    channel: Channel
+    output: OutputTail
+    work_dir: Path
+    guards: list[str] = field(default_factory=list)
+    alive: bool = True
+
+    def wait_ready(self, timeout: float) -> None:
+        reply, _ = self._receive(time.monotonic() + timeout, "starting")
+        self.guards = list(reply.get("ready", []))
+
+    def request(self, header: dict, blobs: list[bytes], deadline: float, on_callback) -> tuple[dict, list[bytes]]:
+        """Sends one request and returns its reply, serving callbacks meanwhile."""
+        if not self.alive:
+            raise StudentCrashed("the student's process has already stopped")
+        try:
+            self.channel.send(header, blobs)
+        except OSError:
+            raise self._crashed("while receiving a request") from None
+        while True:
+            reply, reply_blobs = self._receive(deadline, "working")
+            if "callback" not in reply:
+                return reply, reply_blobs
+            answer, answer_blobs = on_callback(reply, reply_blobs)
+            try:
+                self.channel.send(answer, answer_blobs)
+            except OSError:
+                raise self._crashed("during a callback") from None
+
+    def _receive(self, deadline: float, doing: str):
+        try:
+            return self.channel.receive(deadline)
+        except TimeoutError:
+            self.kill()
+            raise StudentTimeout("did not finish in time and was stopped") from None
+        except (EOFError, OSError):
+            raise self._crashed(f"while {doing}") from None
+        except ProtocolError as error:
+            self.kill()
+            raise StudentCrashed(f"sent a reply the grader cannot read ({error})") from None
+
+    def _crashed(self, when: str) -> StudentCrashed:
+        status = self.zygote.wait_exit(self.pid, timeout=2.0)
+        self.kill()
+        return StudentCrashed(f"the process ended {when}: {_describe_status(status)}")
+
+    def kill(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        for send in (os.killpg, os.kill):
+            try:
+                send(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.channel.sock.close()
+
+    def close(self) -> None:
+        self.kill()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _describe_status(status: int | None) -> str:
+    if status is None:
+        return "no exit status"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        hint = {"SIGXFSZ": " (a file grew past the size limit)", "SIGKILL": " (killed: out of memory or by another process)"}
+        return f"killed by {name}{hint.get(name, '')}"
+    code = os.WEXITSTATUS(status)
+    return f"exit code {code} (sys.exit, os._exit and quit() end the process: do not call them)"

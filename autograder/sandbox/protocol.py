@@ -1,0 +1,312 @@
+"""The narrow channel between the grader and the student's process.
+
+A message is one frame: an 8-byte length, a JSON header, then raw byte blobs.
+Only plain data crosses by value: None, booleans, numbers, strings, bytes,
+lists, tuples, dicts, dtypes, devices, slices, dense tensors and NumPy arrays.
+Any other object stays in the process that owns it and crosses as a numbered
+reference. Nothing is ever unpickled, so a hostile student process can send
+wrong values but never code, nor objects whose comparisons lie.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 64
+_LENGTH = struct.Struct("!Q")
+
+_TORCH_DTYPES = {
+    str(dtype).removeprefix("torch."): dtype
+    for dtype in (
+        torch.float16, torch.bfloat16, torch.float32, torch.float64,
+        torch.complex64, torch.complex128, torch.uint8, torch.int8,
+        torch.int16, torch.int32, torch.int64, torch.bool,
+    )
+}
+_NUMPY_KINDS = set("biufc")
+
+
+class ProtocolError(Exception):
+    """A frame that is malformed, too large or holds data we do not accept."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to an object that lives in the other process."""
+
+    id: int
+    type_name: str = "object"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CallbackRef:
+    """A grader-side callable that the student process may call back."""
+
+    id: int
+
+
+class Encoder:
+    """Turns a value into (header, blobs); `to_ref` decides what crosses by reference."""
+
+    def __init__(self, to_ref):
+        self._to_ref = to_ref
+        self.blobs: list[bytes] = []
+
+    def encode(self, value, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise ProtocolError("value nested too deeply")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if type(value) in (int, float):
+            return value
+        if isinstance(value, (np.integer, np.floating, np.bool_)) and type(value).__module__ == "numpy":
+            return value.item()
+        if type(value) in (list, tuple, torch.Size):
+            items = [self.encode(item, depth + 1) for item in value]
+            return items if type(value) is list else {"$tuple": items}
+        if type(value) is dict or _is_plain_ordered_dict(value):
+            return {"$dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if type(value) is bytes:
+            return {"$bytes": self._blob(value)}
+        if isinstance(value, torch.dtype):
+            return {"$dtype": str(value).removeprefix("torch.")}
+        if isinstance(value, torch.device):
+            return {"$device": str(value)}
+        if type(value) is slice:
+            return {"$slice": [self.encode(value.start), self.encode(value.stop), self.encode(value.step)]}
+        if value is Ellipsis:
+            return {"$ellipsis": True}
+        if _is_plain_tensor(value):
+            return self._tensor(value, depth)
+        if type(value) is np.ndarray and value.dtype.kind in _NUMPY_KINDS:
+            array = np.ascontiguousarray(value)
+            return {"$ndarray": [self._blob(array.tobytes()), array.dtype.str, list(array.shape)]}
+        return self._to_ref(value)
+
+    def _blob(self, data: bytes) -> int:
+        self.blobs.append(data)
+        return len(self.blobs) - 1
+
+    def _tensor(self, tensor: torch.Tensor, depth: int):
+        data = tensor.detach().to("cpu").contiguous()
+        raw = data.view(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b""
+        header = {
+            "blob": self._blob(raw),
+            "dtype": str(data.dtype).removeprefix("torch."),
+            "shape": list(data.shape),
+            "device": str(tensor.device),
+            "requires_grad": tensor.requires_grad,
+            "parameter": isinstance(tensor, torch.nn.Parameter),
+        }
+        if tensor.is_leaf and tensor.grad is not None and _is_plain_tensor(tensor.grad):
+            header["grad"] = self._tensor(tensor.grad, depth + 1)
+        return {"$tensor": header}
+
+
+def _is_plain_ordered_dict(value) -> bool:
+    return type(value) is OrderedDict
+
+
+def _is_plain_tensor(value) -> bool:
+    return (
+        type(value) in (torch.Tensor, torch.nn.Parameter)
+        and value.layout == torch.strided
+        and value.device.type != "meta"
+        and str(value.dtype).removeprefix("torch.") in _TORCH_DTYPES
+        and not value.is_quantized
+    )
+
+
+class Decoder:
+    """Rebuilds plain values from (header, blobs); `from_ref` turns references into proxies."""
+
+    def __init__(self, blobs: list[bytes], from_ref, from_callback=None):
+        self._blobs = blobs
+        self._from_ref = from_ref
+        self._from_callback = from_callback
+
+    def decode(self, node, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise ProtocolError("value nested too deeply")
+        if node is None or type(node) in (bool, int, float, str):
+            return node
+        if type(node) is list:
+            return [self.decode(item, depth + 1) for item in node]
+        if type(node) is not dict or len(node) != 1:
+            raise ProtocolError(f"unexpected node {type(node).__name__}")
+        (tag, body), = node.items()
+        handler = getattr(self, "_" + tag.lstrip("$"), None)
+        if not tag.startswith("$") or handler is None:
+            raise ProtocolError(f"unknown tag {tag!r}")
+        return handler(body, depth)
+
+    def _tuple(self, body, depth):
+        return tuple(self.decode(item, depth + 1) for item in _expect(body, list))
+
+    def _dict(self, body, depth):
+        result = {}
+        for pair in _expect(body, list):
+            key, value = _expect(pair, list)
+            key = self.decode(key, depth + 1)
+            try:
+                result[key] = self.decode(value, depth + 1)
+            except TypeError as error:
+                raise ProtocolError(f"unhashable dict key: {error}") from None
+        return result
+
+    def _bytes(self, body, depth):
+        return self._blob(body)
+
+    def _dtype(self, body, depth):
+        try:
+            return _TORCH_DTYPES[body]
+        except (KeyError, TypeError):
+            raise ProtocolError(f"unsupported dtype {body!r}") from None
+
+    def _device(self, body, depth):
+        try:
+            return torch.device(_expect(body, str))
+        except RuntimeError as error:
+            raise ProtocolError(str(error)) from None
+
+    def _slice(self, body, depth):
+        start, stop, step = (self.decode(part, depth + 1) for part in _expect(body, list))
+        return slice(start, stop, step)
+
+    def _ellipsis(self, body, depth):
+        return Ellipsis
+
+    def _tensor(self, body, depth):
+        body = _expect(body, dict)
+        dtype = self._dtype(body.get("dtype"), depth)
+        shape = [_expect(size, int) for size in _expect(body.get("shape"), list)]
+        raw = self._blob(body.get("blob"))
+        if any(size < 0 for size in shape) or len(raw) != _numel(shape) * dtype.itemsize:
+            raise ProtocolError("tensor data does not match its shape and dtype")
+        if raw:
+            tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape)
+        else:
+            tensor = torch.empty(shape, dtype=dtype)
+        tensor = tensor.to(self._device(body.get("device"), depth))
+        if body.get("parameter") is True:
+            tensor = torch.nn.Parameter(tensor, requires_grad=body.get("requires_grad") is True)
+        elif body.get("requires_grad") is True and (dtype.is_floating_point or dtype.is_complex):
+            tensor.requires_grad_(True)
+        if "grad" in body:
+            grad = self.decode(body["grad"], depth + 1)
+            if isinstance(grad, torch.Tensor) and grad.shape == tensor.shape and grad.dtype == tensor.dtype:
+                tensor.grad = grad.detach()
+        return tensor
+
+    def _ndarray(self, body, depth):
+        blob, dtype_str, shape = _expect(body, list)
+        dtype = np.dtype(_expect(dtype_str, str))
+        shape = [_expect(size, int) for size in _expect(shape, list)]
+        raw = self._blob(blob)
+        if dtype.kind not in _NUMPY_KINDS or len(raw) != _numel(shape) * dtype.itemsize:
+            raise ProtocolError("array data does not match its shape and dtype")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+    def _ref(self, body, depth):
+        body = _expect(body, dict)
+        return self._from_ref(Ref(_expect(body.get("id"), int), str(body.get("type", "object"))[:200], str(body.get("text", ""))[:500]))
+
+    def _callback(self, body, depth):
+        if self._from_callback is None:
+            raise ProtocolError("callbacks are not accepted in this direction")
+        return self._from_callback(CallbackRef(_expect(body, int)))
+
+    def _blob(self, index) -> bytes:
+        if type(index) is not int or not 0 <= index < len(self._blobs):
+            raise ProtocolError("bad blob index")
+        return self._blobs[index]
+
+
+def _expect(value, kind):
+    if type(value) is not kind:
+        raise ProtocolError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _numel(shape) -> int:
+    count = 1
+    for size in shape:
+        count *= size
+    return count
+
+
+def pack(header, blobs: list[bytes]) -> bytes:
+    head = json.dumps(header, allow_nan=True).encode()
+    table = struct.pack(f"!I{len(blobs)}Q", len(blobs), *(len(blob) for blob in blobs))
+    return b"".join([struct.pack("!I", len(head)), head, table, *blobs])
+
+
+def unpack(frame: bytes):
+    try:
+        (head_len,) = struct.unpack_from("!I", frame, 0)
+        header = json.loads(frame[4:4 + head_len])
+        offset = 4 + head_len
+        (count,) = struct.unpack_from("!I", frame, offset)
+        sizes = struct.unpack_from(f"!{count}Q", frame, offset + 4)
+    except (struct.error, ValueError, RecursionError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"malformed frame: {error}") from None
+    offset += 4 + 8 * count
+    blobs = []
+    for size in sizes:
+        blobs.append(frame[offset:offset + size])
+        offset += size
+    if offset != len(frame):
+        raise ProtocolError("frame length does not match its blobs")
+    return header, blobs
+
+
+class Channel:
+    """Length-prefixed frames over a connected stream socket."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    def send(self, header, blobs: list[bytes] = ()) -> None:
+        frame = pack(header, list(blobs))
+        self.sock.sendall(_LENGTH.pack(len(frame)) + frame)
+
+    def receive(self, deadline: float | None = None):
+        """Returns (header, blobs) of the next frame.
+
+        `deadline` is a time.monotonic() value; raises TimeoutError when it
+        passes, EOFError when the other side is gone, ProtocolError on bad data.
+        """
+        (length,) = _LENGTH.unpack(self._read_exactly(_LENGTH.size, deadline))
+        if length > MAX_FRAME_BYTES:
+            raise ProtocolError(f"message of {length} bytes is over the {MAX_FRAME_BYTES} byte limit")
+        return unpack(self._read_exactly(length, deadline))
+
+    def _read_exactly(self, size: int, deadline: float | None) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self.sock.settimeout(left)
+            else:
+                self.sock.settimeout(None)
+            try:
+                chunk = self.sock.recv(min(remaining, 1 << 20))
+            except socket.timeout:
+                raise TimeoutError from None
+            if not chunk:
+                raise EOFError("the other side closed the channel")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)

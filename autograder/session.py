@@ -1,0 +1,78 @@
+"""One submission's student process: start it, load the notebook into it, restart it.
+
+Loading runs the chosen cells one at a time under a time limit. A cell that
+raises is noted and loading goes on (later cells may still define graded
+functions). A cell that hangs or ends the process is noted, the process is
+replaced and that cell is left out of every later load.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .sandbox.process import Limits, StudentProcess, StudentProcessError, Zygote
+from .student import RemoteStudent, StudentError
+from .submission import Submission
+
+CELL_TIMEOUT = 30.0
+LOAD_BUDGET = 120.0
+READY_TIMEOUT = 60.0
+
+
+class SubmissionUnreadable(Exception):
+    pass
+
+
+class StudentSession:
+    def __init__(self, submission: Submission, zygote: Zygote, limits: Limits):
+        self.submission = submission
+        self.notes: list[str] = list(submission.notes)
+        self.guards: list[str] = []
+        self._zygote = zygote
+        self._limits = limits
+        self._process: StudentProcess | None = None
+        self._bad_cells: set[int] = set()
+
+    def student(self, timeout: float) -> RemoteStudent:
+        """A handle for one test, its calls limited to `timeout` seconds in all."""
+        if self.submission.problem:
+            raise SubmissionUnreadable(self.submission.problem)
+        if self._process is None or not self._process.alive:
+            self._start()
+        return RemoteStudent(self._process, time.monotonic() + timeout)
+
+    def _start(self) -> None:
+        budget_end = time.monotonic() + LOAD_BUDGET
+        while not self._load(budget_end):
+            pass
+
+    def _load(self, budget_end: float) -> bool:
+        """Runs the cells in a new process; False when a cell ended it and loading must restart."""
+        self._process = self._zygote.spawn(self._limits)
+        self._process.wait_ready(READY_TIMEOUT)
+        self.guards = self._process.guards
+        for cell in self.submission.cells:
+            if cell.index in self._bad_cells:
+                continue
+            left = budget_end - time.monotonic()
+            if left <= 0:
+                self._note(f"loading took over {LOAD_BUDGET:.0f} s; cells from {cell.index} on were not run")
+                return True
+            try:
+                RemoteStudent(self._process, time.monotonic() + min(CELL_TIMEOUT, left))._request(
+                    {"op": "exec", "index": cell.index, "source": cell.source})
+            except StudentError as error:
+                self._note(f"cell {cell.index} raised {error.type_name}: {error.message}")
+            except StudentProcessError as error:
+                self._bad_cells.add(cell.index)
+                self._note(f"cell {cell.index} {error}; it was skipped")
+                return False
+        return True
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.close()

@@ -1,0 +1,158 @@
+"""What a hidden test holds: the student's notebook, as an object.
+
+`student.sigmoid(x)` calls the student's `sigmoid`. On the CLI path it runs in
+the sandboxed process (RemoteStudent): arguments cross as plain data, results
+come back as plain data or as RemoteObject proxies, and grader-side callables
+passed as arguments run in the grader when the student calls them. On the
+nbgrader path the tests run inside the student's kernel (LocalStudent) and the
+same test code works on the real objects.
+
+`student.lib("torch.optim.SGD")` reaches a library object inside the student's
+process (so a test can hand the student's code an optimizer or a DataLoader),
+and `student.probe("torch_calls")` one of the instruments in sandbox/probes.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from .sandbox import probes
+from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref
+from .sandbox.worker import import_path
+
+
+class StudentError(Exception):
+    """The student's code raised; carries their exception and their own traceback."""
+
+    def __init__(self, type_name: str, message: str, traceback: str = ""):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+
+
+def missing_name(name: str) -> StudentError:
+    return StudentError(
+        "NameError",
+        f"`{name}` is not defined in your notebook. Check the spelling, and that the cell defining it runs without errors.",
+    )
+
+
+class LocalStudent:
+    """The student's namespace in this very process (nbgrader's kernel)."""
+
+    def __init__(self, namespace: dict):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self._namespace:
+            raise missing_name(name)
+        return self._namespace[name]
+
+    def lib(self, path: str):
+        return import_path(path)
+
+    def probe(self, name: str):
+        return getattr(probes, name)
+
+
+class RemoteStudent:
+    """The student's namespace in the sandboxed process."""
+
+    def __init__(self, process, deadline: float):
+        self._process = process
+        self.deadline = deadline
+        self._callbacks: dict[int, object] = {}
+        self._callback_ids = itertools.count(1)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._request({"op": "get", "name": name})
+        except StudentError as error:
+            if error.type_name == "NameError":
+                raise missing_name(name) from None
+            raise
+
+    def lib(self, path: str):
+        return self._request({"op": "lib", "path": path})
+
+    def probe(self, name: str):
+        return self._request({"op": "probe", "name": name})
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # The channel ------------------------------------------------------------
+
+    def _request(self, header: dict, args=None, kwargs=None):
+        encoder = Encoder(self._outgoing_ref)
+        if args is not None:
+            header = dict(header, args=encoder.encode(list(args)), kwargs=encoder.encode(dict(kwargs or {})))
+        reply, blobs = self._process.request(header, encoder.blobs, self.deadline, self._serve_callback)
+        return self._unwrap(reply, blobs)
+
+    def _unwrap(self, reply: dict, blobs: list[bytes]):
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            raise StudentError(str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:4000], str(error.get("traceback", ""))[:4000])
+        if "value" not in reply:
+            raise ProtocolError("reply without a value")
+        return Decoder(blobs, self._incoming_ref).decode(reply["value"])
+
+    def _incoming_ref(self, ref: Ref) -> RemoteObject:
+        return RemoteObject(self, ref)
+
+    def _outgoing_ref(self, value):
+        if isinstance(value, RemoteObject) and value._student is self:
+            return {"$ref": {"id": value._ref.id}}
+        if callable(value):
+            callback_id = next(self._callback_ids)
+            self._callbacks[callback_id] = value
+            return {"$callback": callback_id}
+        raise TypeError(f"cannot send a {type(value).__name__} to the student's process")
+
+    def _serve_callback(self, message: dict, blobs: list[bytes]):
+        """Runs a grader-side callable that the student's code called."""
+        try:
+            function = self._callbacks[message["callback"]]
+            decoder = Decoder(blobs, self._incoming_ref)
+            result = function(*decoder.decode(message["args"]), **decoder.decode(message["kwargs"]))
+            encoder = Encoder(self._outgoing_ref)
+            return {"value": encoder.encode(result)}, encoder.blobs
+        except Exception as error:  # the student passed something the callable cannot take
+            return {"error": f"{type(error).__name__}: {error}"}, []
+
+
+class RemoteObject:
+    """A proxy for an object that lives in the student's process."""
+
+    __slots__ = ("_student", "_ref")
+
+    def __init__(self, student: RemoteStudent, ref: Ref):
+        object.__setattr__(self, "_student", student)
+        object.__setattr__(self, "_ref", ref)
+
+    @property
+    def type_name(self) -> str:
+        return self._ref.type_name
+
+    def __getattr__(self, name: str):
+        return self._student._request({"op": "getattr", "ref": self._ref.id, "name": name})
+
+    def __call__(self, *args, **kwargs):
+        return self._student._request({"op": "call", "ref": self._ref.id}, args, kwargs)
+
+    def __getitem__(self, key):
+        return self._student.lib("operator.getitem")(self, key)
+
+    def __len__(self) -> int:
+        return self._student.lib("builtins.len")(self)
+
+    def __iter__(self):
+        return iter(self._student.lib("builtins.list")(self))
+
+    def __repr__(self) -> str:
+        return f"<{self._ref.type_name} in the student's process: {self._ref.text}>"

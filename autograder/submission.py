@@ -1,0 +1,126 @@
+"""Read a submission and choose the code that grading runs.
+
+A submission is a notebook, or a folder holding `<assignment>.ipynb`. Grading
+runs the code cells in order, except:
+  - cells tagged `demo` (downloads, full training runs, plots) and `check`
+    (the visible checks, which call the student's functions themselves);
+  - nbgrader test cells (they delegate to the hidden tests);
+  - cell magics whose body is not Python (%%bash, %%html, ...).
+Line magics and shell lines become calls to a get_ipython() that does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
+
+from . import catalog
+
+SKIPPED_TAGS = {"demo", "check"}
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+NOTEBOOK_METADATA_KEY = "pytorch_course"
+
+
+class SubmissionNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    index: int
+    source: str
+
+
+@dataclass
+class Submission:
+    path: Path
+    assignment: str | None
+    cells: list[CodeCell] = field(default_factory=list)
+    problem: str | None = None  # set when the notebook cannot be read at all
+    notes: list[str] = field(default_factory=list)
+
+
+def locate(path: Path, assignment: str | None = None) -> tuple[Path, str]:
+    """Finds the notebook and its assignment id; raises SubmissionNotFound or UnknownAssignment."""
+    if not path.exists():
+        raise SubmissionNotFound(f"no such file or folder: {path}")
+    if path.is_dir():
+        candidates = [assignment] if assignment else catalog.assignment_ids()
+        for candidate in candidates:
+            if (path / f"{candidate}.ipynb").is_file():
+                return path / f"{candidate}.ipynb", candidate
+        raise SubmissionNotFound(f"{path} holds no <assignment>.ipynb (looked for: {', '.join(candidates)})")
+    assignment = assignment or _infer_assignment(path)
+    catalog.hidden_tests_dir(assignment)
+    return path, assignment
+
+
+def _infer_assignment(path: Path) -> str:
+    for candidate in catalog.assignment_ids():
+        if path.name.startswith(candidate):
+            return candidate
+    declared = _declared_assignment(path)
+    if declared:
+        return declared
+    raise catalog.UnknownAssignment(f"cannot tell which assignment {path.name} is for; pass --assignment ID")
+
+
+def _declared_assignment(path: Path) -> str | None:
+    try:
+        metadata = json.loads(path.read_bytes()).get("metadata", {})
+        return metadata.get(NOTEBOOK_METADATA_KEY, {}).get("assignment")
+    except (ValueError, AttributeError, OSError):
+        return None
+
+
+def read(path: Path, assignment: str) -> Submission:
+    submission = Submission(path=path, assignment=assignment)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        submission.problem = f"the notebook is not valid UTF-8 text ({error.reason} at byte {error.start})"
+        return submission
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises several unrelated types for bad files
+        submission.problem = f"the notebook could not be read: {_first_line(error)}"
+        return submission
+    transformer = TransformerManager()
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") != "code" or _skipped(cell):
+            continue
+        source = _python_source(cell.get("source", ""), transformer)
+        if source is None:
+            submission.notes.append(f"cell {index} is a non-Python cell magic; skipped")
+        elif source.strip():
+            submission.cells.append(CodeCell(index, source))
+    return submission
+
+
+def _skipped(cell) -> bool:
+    metadata = cell.get("metadata", {})
+    nbgrader = metadata.get("nbgrader", {})
+    is_test_cell = nbgrader.get("grade") and not nbgrader.get("solution")
+    return bool(SKIPPED_TAGS.intersection(metadata.get("tags", []))) or bool(is_test_cell)
+
+
+def _python_source(source: str, transformer: TransformerManager) -> str | None:
+    source = source.replace("\r\n", "\n")
+    if source.lstrip().startswith("%%"):
+        first, _, body = source.lstrip().partition("\n")
+        if first[2:].split(" ")[0] not in PYTHON_CELL_MAGICS:
+            return None
+        source = body
+    try:
+        return transformer.transform_cell(source)
+    except Exception:  # leave it as it is: running it reports the syntax error
+        return source
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__

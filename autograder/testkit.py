@@ -1,0 +1,101 @@
+"""What hidden tests are written with: points, and comparisons that explain themselves.
+
+    @graded(points=2, exercise="sigmoid", section="Part 02 · Activation functions")
+    def test_sigmoid_matches_the_formula(student):
+        x = torch.randn(7, 5, dtype=torch.float64)
+        expect_tensor(student.sigmoid(x), 1 / (1 + torch.exp(-x)), what="sigmoid(x)")
+
+A failed expectation raises Mismatch, whose message is all the student sees:
+what was expected, what came back, never the test's source.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+DEFAULT_TIMEOUT = 15.0
+
+
+def graded(points: float, exercise: str, section: str, visible: bool = False, timeout: float = DEFAULT_TIMEOUT):
+    """Marks a hidden test: its points, the exercise it grades and the lecture section to reread."""
+    return pytest.mark.graded(points=points, exercise=exercise, section=section, visible=visible, timeout=timeout)
+
+
+class Mismatch(AssertionError):
+    """A result that is not what the exercise asks for; the message is written for the student."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise Mismatch(message)
+
+
+def describe(value) -> str:
+    """A short description of a value: a tensor's shape, dtype and device, or a type."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {list(value.shape)}, dtype {_dtype_name(value.dtype)}, on {value.device}"
+    if isinstance(value, (int, float, bool)) or value is None:
+        return f"{type(value).__name__} {value!r}"
+    type_name = getattr(value, "type_name", None) or type(value).__name__
+    return f"a {type_name}"
+
+
+def expect_tensor(actual, expected: torch.Tensor, what: str, rtol: float = 1e-5, atol: float = 1e-8,
+                  check_dtype: bool = True, check_device: bool = True) -> None:
+    """`actual` must be a tensor like `expected`: same shape, dtype, device and close values."""
+    if not isinstance(actual, torch.Tensor):
+        raise Mismatch(f"{what} should be a tensor ({describe(expected)}), got {describe(actual)}")
+    if actual.shape != expected.shape:
+        raise Mismatch(f"{what} has the wrong shape: expected {list(expected.shape)}, got {list(actual.shape)}")
+    if check_dtype and actual.dtype != expected.dtype:
+        raise Mismatch(f"{what} has the wrong dtype: expected {_dtype_name(expected.dtype)}, got {_dtype_name(actual.dtype)}")
+    if check_device and actual.device != expected.device:
+        raise Mismatch(f"{what} is on the wrong device: expected {expected.device}, got {actual.device}")
+    expect_values(actual, expected, what, rtol, atol)
+
+
+def expect_values(actual: torch.Tensor, expected: torch.Tensor, what: str, rtol: float = 1e-5, atol: float = 1e-8) -> None:
+    """Values must agree elementwise within tolerance, NaN and infinities included."""
+    actual = actual.detach().to("cpu", expected.dtype if expected.is_floating_point() else torch.float64)
+    expected = expected.detach().to("cpu", actual.dtype)
+    if torch.isnan(actual).any() and not torch.isnan(expected).any():
+        index = _first_index(torch.isnan(actual))
+        raise Mismatch(f"{what} contains NaN, e.g. at index {index} (expected {_item(expected, index)})")
+    close = torch.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        index = _first_index(~close)
+        wrong = int((~close).sum())
+        raise Mismatch(
+            f"{what} has {wrong} of {close.numel()} values wrong; e.g. at index {index} "
+            f"expected {_item(expected, index)}, got {_item(actual, index)}"
+        )
+
+
+def expect_close(actual, expected: float, what: str, rel: float = 1e-5, abs_tol: float = 1e-8) -> None:
+    """`actual` must be a number (or one-element tensor) close to `expected`."""
+    if isinstance(actual, torch.Tensor) and actual.numel() == 1:
+        actual = actual.item()
+    if not isinstance(actual, (int, float)) or isinstance(actual, bool):
+        raise Mismatch(f"{what} should be a number close to {expected:.6g}, got {describe(actual)}")
+    if not math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol):
+        raise Mismatch(f"{what}: expected {expected:.6g}, got {actual:.6g}")
+
+
+def expect_type(actual, kind: type, what: str) -> None:
+    if not isinstance(actual, kind) or (kind in (int, float) and isinstance(actual, bool)):
+        raise Mismatch(f"{what} should be a {kind.__name__}, got {describe(actual)}")
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _first_index(mask: torch.Tensor) -> list[int]:
+    return [int(i) for i in mask.nonzero()[0]] if mask.dim() else []
+
+
+def _item(tensor: torch.Tensor, index: list[int]) -> str:
+    return f"{tensor[tuple(index)].item():.6g}"
