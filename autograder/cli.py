@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import catalog
+from .sandbox.process import Zygote
 from .submission import SubmissionNotFound
 
 EXIT_GRADED = 0
@@ -45,10 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _grade(args) -> int:
-    from .grading import grade
-    from .reports import gradescope, text
+    with Zygote() as zygote:  # started first: it imports torch while this process does too
+        from .grading import grade
+        from .reports import gradescope, text
 
-    report = grade(args.submission, args.assignment, device=args.device)
+        report = grade(args.submission, args.assignment, device=args.device, zygote=zygote)
     rendered = json.dumps(gradescope.results_json(report), indent=2) + "\n" if args.format == "json" else text.render(report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -59,9 +61,10 @@ def _grade(args) -> int:
 
 
 def _check(args) -> int:
-    from .grading import grade
-    from .reports import text
+    with Zygote() as zygote:
+        from .grading import grade
+        from .reports import text
 
-    report = grade(args.notebook, args.assignment, visible_only=True)
+        report = grade(args.notebook, args.assignment, visible_only=True, zygote=zygote)
     sys.stdout.write(text.render(report))
     return EXIT_GRADED if report.score == report.max_score and not report.problem else EXIT_CHECK_FAILED

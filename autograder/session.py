@@ -14,7 +14,6 @@ from .sandbox.process import Limits, StudentProcess, StudentProcessError, Zygote
 from .student import RemoteStudent, StudentError
 from .submission import Submission
 
-CELL_TIMEOUT = 30.0
 LOAD_BUDGET = 120.0
 READY_TIMEOUT = 60.0
 
@@ -59,7 +58,7 @@ class StudentSession:
                 self._note(f"loading took over {LOAD_BUDGET:.0f} s; cells from {cell.index} on were not run")
                 return True
             try:
-                RemoteStudent(self._process, time.monotonic() + min(CELL_TIMEOUT, left))._request(
+                RemoteStudent(self._process, time.monotonic() + min(self._limits.cell_seconds, left))._request(
                     {"op": "exec", "index": cell.index, "source": cell.source})
             except StudentError as error:
                 self._note(f"cell {cell.index} raised {error.type_name}: {error.message}")

@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from . import catalog
@@ -85,20 +84,38 @@ def read(path: Path, assignment: str) -> Submission:
         submission.problem = f"the notebook is not valid UTF-8 text ({error.reason} at byte {error.start})"
         return submission
     try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as error:  # nbformat raises several unrelated types for bad files
+        notebook = _parse(text)
+    except Exception as error:  # json and nbformat raise several unrelated types for bad files
         submission.problem = f"the notebook could not be read: {_first_line(error)}"
         return submission
     transformer = TransformerManager()
-    for index, cell in enumerate(notebook.get("cells", [])):
-        if cell.get("cell_type") != "code" or _skipped(cell):
+    for index, cell in enumerate(notebook["cells"]):
+        try:
+            if cell.get("cell_type") != "code" or _skipped(cell):
+                continue
+            source = _python_source(_joined(cell.get("source", "")), transformer)
+        except (AttributeError, TypeError):
+            submission.notes.append(f"cell {index} is malformed; skipped")
             continue
-        source = _python_source(cell.get("source", ""), transformer)
         if source is None:
             submission.notes.append(f"cell {index} is a non-Python cell magic; skipped")
         elif source.strip():
             submission.cells.append(CodeCell(index, source))
     return submission
+
+
+def _parse(text: str) -> dict:
+    """The notebook as nbformat 4 JSON; older formats go through nbformat's converter."""
+    notebook = json.loads(text)
+    if not isinstance(notebook, dict):
+        raise ValueError("the file is JSON but not a notebook")
+    if notebook.get("nbformat", 4) < 4:
+        import nbformat  # slow to import, so only for the rare old notebook
+
+        notebook = nbformat.reads(text, as_version=4)
+    if not isinstance(notebook.get("cells"), list):
+        raise ValueError("the notebook has no list of cells")
+    return notebook
 
 
 def _skipped(cell) -> bool:
@@ -119,6 +136,10 @@ def _python_source(source: str, transformer: TransformerManager) -> str | None:
         return transformer.transform_cell(source)
     except Exception:  # leave it as it is: running it reports the syntax error
         return source
+
+
+def _joined(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _first_line(error: Exception) -> str:

@@ -59,6 +59,10 @@ def expect_tensor(actual, expected: torch.Tensor, what: str, rtol: float = 1e-5,
 
 def expect_values(actual: torch.Tensor, expected: torch.Tensor, what: str, rtol: float = 1e-5, atol: float = 1e-8) -> None:
     """Values must agree elementwise within tolerance, NaN and infinities included."""
+    if not isinstance(actual, torch.Tensor):
+        raise Mismatch(f"{what} should be a tensor ({describe(expected)}), got {describe(actual)}")
+    if actual.shape != expected.shape:
+        raise Mismatch(f"{what} has the wrong shape: expected {list(expected.shape)}, got {list(actual.shape)}")
     actual = actual.detach().to("cpu", expected.dtype if expected.is_floating_point() else torch.float64)
     expected = expected.detach().to("cpu", actual.dtype)
     if torch.isnan(actual).any() and not torch.isnan(expected).any():
@@ -99,3 +103,26 @@ def _first_index(mask: torch.Tensor) -> list[int]:
 
 def _item(tensor: torch.Tensor, index: list[int]) -> str:
     return f"{tensor[tuple(index)].item():.6g}"
+
+
+def torch_calls(student, function, *args, **kwargs) -> tuple[object, list[str]]:
+    """Runs a student's function and returns (result, names of the torch functions it called)."""
+    result, names = student.probe("torch_calls")(function, *args, **kwargs)
+    return result, list(names)
+
+
+def expect_no_calls(names: list[str], banned: tuple[str, ...], what: str, rule: str) -> None:
+    """None of the called torch functions may contain a banned word, e.g. "sigmoid"."""
+    used = sorted(name for name in names if any(word in name for word in banned))
+    if used:
+        raise Mismatch(f"{what} calls {', '.join(used)}; {rule}")
+
+
+def seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def inputs_after(student, function, *args, **kwargs) -> tuple[object, list]:
+    """Runs a student's function and returns (result, its arguments as the call left them)."""
+    result, after = student.probe("inputs_after")(function, *args, **kwargs)
+    return result, list(after)

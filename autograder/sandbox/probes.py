@@ -26,3 +26,9 @@ def torch_calls(function, *args, **kwargs):
     with recorder:
         result = function(*args, **kwargs)
     return result, sorted(recorder.names)
+
+
+def inputs_after(function, *args, **kwargs):
+    """Calls `function` and returns (its result, its positional arguments as they are afterwards)."""
+    result = function(*args, **kwargs)
+    return result, list(args)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .protocol import Channel, ProtocolError
+from .channel import Channel, FrameError
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 _OUTPUT_TAIL_BYTES = 64 * 1024
@@ -31,6 +31,7 @@ class Limits:
     file_bytes: int = 256 << 20
     threads: int = 2
     read_dirs: tuple[str, ...] = ()
+    cell_seconds: float = 30.0
 
 
 class StudentProcessError(Exception):
@@ -115,12 +116,10 @@ class Zygote:
             return self._exits.pop(pid)
 
     def close(self) -> None:
+        """Ends the launcher at once (it holds no state); its children die with it."""
         self._control.close()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        self._process.kill()
+        self._process.wait()
 
     def __enter__(self):
         return self
@@ -193,7 +192,7 @@ class StudentProcess:
             raise StudentTimeout("did not finish in time and was stopped") from None
         except (EOFError, OSError):
             raise self._crashed(f"while {doing}") from None
-        except ProtocolError as error:
+        except FrameError as error:
             self.kill()
             raise StudentCrashed(f"sent a reply the grader cannot read ({error})") from None
 

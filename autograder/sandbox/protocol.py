@@ -1,6 +1,6 @@
-"""The narrow channel between the grader and the student's process.
+"""What may cross between the grader and the student's process, and how.
 
-A message is one frame: an 8-byte length, a JSON header, then raw byte blobs.
+Values travel as a JSON tree plus raw byte blobs (framed by channel.py).
 Only plain data crosses by value: None, booleans, numbers, strings, bytes,
 lists, tuples, dicts, dtypes, devices, slices, dense tensors and NumPy arrays.
 Any other object stays in the process that owns it and crosses as a numbered
@@ -10,19 +10,13 @@ wrong values but never code, nor objects whose comparisons lie.
 
 from __future__ import annotations
 
-import json
-import socket
-import struct
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-MAX_FRAME_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 64
-_LENGTH = struct.Struct("!Q")
 
 _TORCH_DTYPES = {
     str(dtype).removeprefix("torch."): dtype
@@ -243,70 +237,3 @@ def _numel(shape) -> int:
     for size in shape:
         count *= size
     return count
-
-
-def pack(header, blobs: list[bytes]) -> bytes:
-    head = json.dumps(header, allow_nan=True).encode()
-    table = struct.pack(f"!I{len(blobs)}Q", len(blobs), *(len(blob) for blob in blobs))
-    return b"".join([struct.pack("!I", len(head)), head, table, *blobs])
-
-
-def unpack(frame: bytes):
-    try:
-        (head_len,) = struct.unpack_from("!I", frame, 0)
-        header = json.loads(frame[4:4 + head_len])
-        offset = 4 + head_len
-        (count,) = struct.unpack_from("!I", frame, offset)
-        sizes = struct.unpack_from(f"!{count}Q", frame, offset + 4)
-    except (struct.error, ValueError, RecursionError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"malformed frame: {error}") from None
-    offset += 4 + 8 * count
-    blobs = []
-    for size in sizes:
-        blobs.append(frame[offset:offset + size])
-        offset += size
-    if offset != len(frame):
-        raise ProtocolError("frame length does not match its blobs")
-    return header, blobs
-
-
-class Channel:
-    """Length-prefixed frames over a connected stream socket."""
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-
-    def send(self, header, blobs: list[bytes] = ()) -> None:
-        frame = pack(header, list(blobs))
-        self.sock.sendall(_LENGTH.pack(len(frame)) + frame)
-
-    def receive(self, deadline: float | None = None):
-        """Returns (header, blobs) of the next frame.
-
-        `deadline` is a time.monotonic() value; raises TimeoutError when it
-        passes, EOFError when the other side is gone, ProtocolError on bad data.
-        """
-        (length,) = _LENGTH.unpack(self._read_exactly(_LENGTH.size, deadline))
-        if length > MAX_FRAME_BYTES:
-            raise ProtocolError(f"message of {length} bytes is over the {MAX_FRAME_BYTES} byte limit")
-        return unpack(self._read_exactly(length, deadline))
-
-    def _read_exactly(self, size: int, deadline: float | None) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError
-                self.sock.settimeout(left)
-            else:
-                self.sock.settimeout(None)
-            try:
-                chunk = self.sock.recv(min(remaining, 1 << 20))
-            except socket.timeout:
-                raise TimeoutError from None
-            if not chunk:
-                raise EOFError("the other side closed the channel")
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)

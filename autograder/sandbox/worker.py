@@ -16,7 +16,8 @@ import traceback
 import types
 
 from . import probes
-from .protocol import CallbackRef, Channel, Decoder, Encoder, ProtocolError
+from .channel import Channel
+from .protocol import CallbackRef, Decoder, Encoder, ProtocolError
 
 _MAX_TEXT = 4000
 

@@ -72,7 +72,7 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     import torch
 
     from . import guards
-    from .protocol import Channel
+    from .channel import Channel
     from .worker import Worker
 
     os.setsid()

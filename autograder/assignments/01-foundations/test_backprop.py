@@ -1,0 +1,71 @@
+"""A two-layer network's gradients, by hand and with autograd (lecture Part 02)."""
+
+import torch
+
+from autograder.testkit import expect, expect_no_calls, expect_tensor, graded, inputs_after, seeded, torch_calls
+
+BY_HAND = "Part 02 · Application in machine learning"
+AUTOGRAD = "Part 02 · Autograd"
+AUTOGRAD_CALLS = ("backward", "autograd", "torch.func", "vjp", "jacobian")
+
+
+def two_layer_loss(X, Y, W1, W2):
+    hidden = torch.sigmoid(X @ W1.T)
+    output = hidden @ W2.T
+    return 0.5 * ((output - Y) ** 2).sum(dim=1).mean()
+
+
+def network(seed, n=6, d=5, h=4, c=3):
+    """Different sizes on every axis, so a transposed or misplaced product cannot pass."""
+    generator = seeded(seed)
+    return tuple(torch.randn(*shape, dtype=torch.float64, generator=generator) for shape in ((n, d), (n, c), (h, d), (c, h)))
+
+
+def autograd_gradients(X, Y, W1, W2):
+    W1, W2 = W1.clone().requires_grad_(), W2.clone().requires_grad_()
+    return torch.autograd.grad(two_layer_loss(X, Y, W1, W2), (W1, W2))
+
+
+def expect_gradients(result, expected, what):
+    expect(isinstance(result, (tuple, list)) and len(result) == 2, f"{what} should return a tuple (dL/dW1, dL/dW2)")
+    expect_tensor(result[0], expected[0], f"dL/dW1 from {what}", rtol=1e-9, atol=1e-12)
+    expect_tensor(result[1], expected[1], f"dL/dW2 from {what}", rtol=1e-9, atol=1e-12)
+
+
+@graded(points=2, exercise="backprop_by_hand", section=BY_HAND, visible=True)
+def test_backprop_by_hand_matches_autograd(student):
+    """backprop_by_hand gives autograd's dL/dW1 and dL/dW2"""
+    X, Y, W1, W2 = network(seed=41)
+    expect_gradients(student.backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand")
+
+
+@graded(points=1, exercise="backprop_by_hand", section=BY_HAND)
+def test_backprop_by_hand_works_for_a_single_sample(student):
+    """backprop_by_hand is right for N = 1 too"""
+    X, Y, W1, W2 = network(seed=42, n=1)
+    expect_gradients(student.backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand with N = 1")
+
+
+@graded(points=1, exercise="backprop_by_hand", section=BY_HAND)
+def test_backprop_by_hand_does_not_use_autograd(student):
+    """backprop_by_hand does not use autograd"""
+    _, names = torch_calls(student, student.backprop_by_hand, *network(seed=43))
+    expect_no_calls(names, AUTOGRAD_CALLS, "backprop_by_hand", "apply the chain rule yourself, matrix by matrix")
+
+
+@graded(points=2, exercise="backprop_with_autograd", section=AUTOGRAD, visible=True)
+def test_backprop_with_autograd_matches_autograd(student):
+    """backprop_with_autograd gives the true dL/dW1 and dL/dW2"""
+    X, Y, W1, W2 = network(seed=44)
+    expect_gradients(student.backprop_with_autograd(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_with_autograd")
+
+
+@graded(points=1, exercise="backprop_with_autograd", section=AUTOGRAD)
+def test_backprop_with_autograd_leaves_the_weights_alone(student):
+    """backprop_with_autograd does not set requires_grad or .grad on the caller's W1 and W2"""
+    X, Y, W1, W2 = network(seed=45)
+    _, (_, _, W1_after, W2_after) = inputs_after(student, student.backprop_with_autograd, X, Y, W1, W2)
+    for name, weight in (("W1", W1_after), ("W2", W2_after)):
+        expect(not weight.requires_grad and weight.grad is None,
+               f"the caller's {name} now has requires_grad={weight.requires_grad} and a .grad; work on a copy (W.detach().clone().requires_grad_())")
+        expect_tensor(weight, dict(W1=W1, W2=W2)[name], f"the caller's {name} after the call")

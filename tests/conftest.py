@@ -1,0 +1,50 @@
+"""Shared set-up for the repo's own tests: one sandbox launcher for the whole run."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import catalog
+from autograder.grading import grade
+from autograder.sandbox.process import Limits, Zygote
+
+FAST_LIMITS = Limits(cell_seconds=5.0)
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    with Zygote() as launcher:
+        yield launcher
+
+
+@pytest.fixture
+def grade_notebook(zygote):
+    """Grades a notebook with the shared launcher and short cell time limits."""
+
+    def run(path: Path, assignment: str | None = None, **options):
+        options.setdefault("limits", FAST_LIMITS)
+        return grade(path, assignment, zygote=zygote, **options)
+
+    return run
+
+
+def source_notebook(assignment: str) -> Path:
+    return catalog.notebook_path("assignments", assignment)
+
+
+def notebook_with_cells(base: Path, destination: Path, first: str = "", last: str = "", drop: str | None = None) -> Path:
+    """A copy of `base` with a code cell added first and/or last, and the solution cell `drop` removed."""
+    notebook = json.loads(base.read_text())
+    cells = [cell for cell in notebook["cells"] if _grade_id(cell) != drop or drop is None]
+    if first:
+        cells.insert(0, {"cell_type": "code", "metadata": {}, "source": first, "outputs": [], "execution_count": None})
+    if last:
+        cells.append({"cell_type": "code", "metadata": {}, "source": last, "outputs": [], "execution_count": None})
+    notebook["cells"] = cells
+    destination.write_text(json.dumps(notebook))
+    return destination
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
