@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import catalog
 from .sandbox.process import Zygote
-from .submission import SubmissionNotFound
+from .submission import SubmissionNotFound, load
 
 EXIT_GRADED = 0
 EXIT_CHECK_FAILED = 1
@@ -46,11 +46,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _grade(args) -> int:
-    with Zygote() as zygote:  # started first: it imports torch while this process does too
-        from .grading import grade
+    submission = load(args.submission, args.assignment)
+    with Zygote(submission.imports) as zygote:  # started first: it imports torch while this process does too
+        from .grading import grade_submission
         from .reports import gradescope, text
 
-        report = grade(args.submission, args.assignment, device=args.device, zygote=zygote)
+        report = grade_submission(submission, zygote, device=args.device)
     rendered = json.dumps(gradescope.results_json(report), indent=2) + "\n" if args.format == "json" else text.render(report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -61,10 +62,11 @@ def _grade(args) -> int:
 
 
 def _check(args) -> int:
-    with Zygote() as zygote:
-        from .grading import grade
+    submission = load(args.notebook, args.assignment)
+    with Zygote(submission.imports) as zygote:
+        from .grading import grade_submission
         from .reports import text
 
-        report = grade(args.notebook, args.assignment, visible_only=True, zygote=zygote)
+        report = grade_submission(submission, zygote, visible_only=True)
     sys.stdout.write(text.render(report))
     return EXIT_GRADED if report.score == report.max_score and not report.problem else EXIT_CHECK_FAILED

@@ -19,6 +19,7 @@ from . import catalog, submission as submissions
 from .sandbox.process import Limits, StudentProcessError, Zygote
 from .session import StudentSession, SubmissionUnreadable
 from .student import StudentError
+from .submission import Submission
 from .testkit import Mismatch
 
 
@@ -57,25 +58,27 @@ class GradeReport:
         return sum(result.max_points for result in self.results)
 
 
-def grade(path: Path, assignment: str | None = None, *, device: str = "cpu", visible_only: bool = False,
-          zygote: Zygote | None = None, limits: Limits | None = None, exercises: set[str] | None = None) -> GradeReport:
+def grade(path: Path, assignment: str | None = None, *, zygote: Zygote | None = None, **options) -> GradeReport:
     """Grades one submission. Raises SubmissionNotFound or UnknownAssignment when it cannot start."""
+    submission = submissions.load(Path(path), assignment)
+    if zygote is not None:
+        return grade_submission(submission, zygote, **options)
+    with Zygote(submission.imports) as own_zygote:
+        return grade_submission(submission, own_zygote, **options)
+
+
+def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "cpu", visible_only: bool = False,
+                     limits: Limits | None = None, exercises: set[str] | None = None) -> GradeReport:
     started = time.monotonic()
-    notebook, assignment = submissions.locate(Path(path), assignment)
-    submission = submissions.read(notebook, assignment)
-    own_zygote = zygote is None and not submission.problem
-    zygote = Zygote() if own_zygote else zygote
     session = StudentSession(submission, zygote, limits or Limits())
+    plugin = GradingPlugin(session, device, visible_only, exercises)
     try:
-        plugin = GradingPlugin(session, device, visible_only, exercises)
-        run_hidden_tests(assignment, plugin)
+        run_hidden_tests(submission.assignment, plugin)
     finally:
         session.close()
-        if own_zygote:
-            zygote.close()
     return GradeReport(
-        assignment=assignment, submission=str(path), results=plugin.results, notes=session.notes,
-        guards=session.guards, problem=submission.problem, seconds=time.monotonic() - started,
+        assignment=submission.assignment, submission=str(submission.path), results=plugin.results,
+        notes=session.notes, guards=session.guards, problem=submission.problem, seconds=time.monotonic() - started,
     )
 
 

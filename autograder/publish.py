@@ -54,8 +54,10 @@ def tool_environment() -> dict[str, str]:
 
 
 def _normalise(notebook: Path) -> None:
-    """Stable formatting, so regenerating an unchanged source changes no byte."""
+    """Stable formatting and no execution timestamps, so regenerating an unchanged source changes no source byte."""
     content = json.loads(notebook.read_text())
+    for cell in content["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
     notebook.write_text(json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 

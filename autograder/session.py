@@ -33,12 +33,13 @@ class StudentSession:
         self._bad_cells: set[int] = set()
 
     def student(self, timeout: float) -> RemoteStudent:
-        """A handle for one test, its calls limited to `timeout` seconds in all."""
+        """A handle for one test, its calls limited to `timeout` seconds in all (or the limits' cap)."""
         if self.submission.problem:
             raise SubmissionUnreadable(self.submission.problem)
         if self._process is None or not self._process.alive:
             self._start()
-        return RemoteStudent(self._process, time.monotonic() + timeout)
+        cap = self._limits.test_seconds_cap
+        return RemoteStudent(self._process, time.monotonic() + (timeout if cap is None else min(timeout, cap)))
 
     def _start(self) -> None:
         budget_end = time.monotonic() + LOAD_BUDGET

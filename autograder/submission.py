@@ -11,6 +11,7 @@ Line magics and shell lines become calls to a get_ipython() that does nothing.
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,22 @@ class Submission:
     cells: list[CodeCell] = field(default_factory=list)
     problem: str | None = None  # set when the notebook cannot be read at all
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def imports(self) -> set[str]:
+        """Top-level modules the chosen cells import (the launcher preloads the heavy ones)."""
+        modules = set()
+        for cell in self.cells:
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+        return modules
 
 
 def locate(path: Path, assignment: str | None = None) -> tuple[Path, str]:
@@ -74,6 +91,12 @@ def _declared_assignment(path: Path) -> str | None:
         return metadata.get(NOTEBOOK_METADATA_KEY, {}).get("assignment")
     except (ValueError, AttributeError, OSError):
         return None
+
+
+def load(path: Path, assignment: str | None = None) -> Submission:
+    """Finds the notebook (see locate) and reads it."""
+    notebook, assignment = locate(path, assignment)
+    return read(notebook, assignment)
 
 
 def read(path: Path, assignment: str) -> Submission:

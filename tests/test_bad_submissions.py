@@ -1,15 +1,23 @@
 """Broken and hostile notebooks get zeros and a clear message, never a crash or a stolen point."""
 
+import functools
+
 import pytest
 
 from autograder import catalog
 
-from conftest import notebook_with_cells
+from conftest import FAST_LIMITS, notebook_with_cells
 
 ASSIGNMENT = "01-foundations"
 SOURCE = catalog.notebook_path("assignments", ASSIGNMENT)
 RELEASE = catalog.notebook_path("release", ASSIGNMENT)
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+
+
+@pytest.fixture
+def grade_notebook(grade_notebook):
+    """Short time limits: some of these notebooks hang on purpose."""
+    return functools.partial(grade_notebook, limits=FAST_LIMITS)
 
 
 def test_invalid_json_scores_zero_with_a_reason(grade_notebook, tmp_path):

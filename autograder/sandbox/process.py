@@ -15,12 +15,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from .channel import Channel, FrameError
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _START_TIMEOUT = 120.0
+PRELOADABLE = ("matplotlib", "numpy", "torchvision", "tqdm")  # torch is always loaded
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Limits:
     threads: int = 2
     read_dirs: tuple[str, ...] = ()
     cell_seconds: float = 30.0
+    test_seconds_cap: float | None = None  # caps each test's own time limit (the `graded` timeout)
 
 
 class StudentProcessError(Exception):
@@ -49,12 +52,14 @@ class StudentCrashed(StudentProcessError):
 class Zygote:
     """A pre-initialised process (see zygote.py) that forks student processes on request."""
 
-    def __init__(self):
+    def __init__(self, preload: Iterable[str] = PRELOADABLE):
+        """`preload`: modules students import that the launcher imports once (see PRELOADABLE)."""
         self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         bootstrap = f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); from autograder.sandbox.zygote import main; main()"
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+        modules = sorted(set(preload) & set(PRELOADABLE))
         self._process = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, str(remote.fileno())],
+            [sys.executable, "-c", bootstrap, str(remote.fileno()), ",".join(modules)],
             pass_fds=[remote.fileno()], cwd=tempfile.gettempdir(), env=env,
         )
         remote.close()
