@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import catalog
 from .sandbox.process import Zygote
-from .submission import SubmissionNotFound, load
+from .submission import SubmissionNotFound, load, preload_modules
 
 EXIT_GRADED = 0
 EXIT_CHECK_FAILED = 1
@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", choices=["text", "json"], default="text", help="json: Gradescope's results.json")
     grade.add_argument("--output", type=Path, help="write the report here instead of standard output")
     grade.add_argument("--device", default="cpu", help="device the tests use: cpu (default) or cuda")
+    grade.add_argument("--data-dir", type=Path,
+                       help="real MNIST / CIFAR10 downloaded under this folder (default: the offline fixtures)")
     grade.set_defaults(run=_grade)
 
     check = verbs.add_parser("check", help="run the visible checks on your notebook")
@@ -47,11 +49,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _grade(args) -> int:
     submission = load(args.submission, args.assignment)
-    with Zygote(submission.imports) as zygote:  # started first: it imports torch while this process does too
-        from .grading import grade_submission
+    with Zygote(preload_modules(submission)) as zygote:  # started first: it imports torch while this process does too
+        from .grading import DataSource, grade_submission
         from .reports import gradescope, text
 
-        report = grade_submission(submission, zygote, device=args.device)
+        data = DataSource(args.data_dir.resolve(), "real") if args.data_dir else None
+        report = grade_submission(submission, zygote, device=args.device, data=data)
     rendered = json.dumps(gradescope.results_json(report), indent=2) + "\n" if args.format == "json" else text.render(report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +66,7 @@ def _grade(args) -> int:
 
 def _check(args) -> int:
     submission = load(args.notebook, args.assignment)
-    with Zygote(submission.imports) as zygote:
+    with Zygote(preload_modules(submission)) as zygote:
         from .grading import grade_submission
         from .reports import text
 

@@ -9,18 +9,35 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from . import catalog, submission as submissions
+from . import catalog, fixtures, submission as submissions
 from .sandbox.process import Limits, StudentProcessError, Zygote
 from .session import StudentSession, SubmissionUnreadable
 from .student import StudentError
 from .submission import Submission
 from .testkit import Mismatch
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where hidden tests find datasets: the offline fixtures ("fixture") or real downloads ("real")."""
+
+    root: Path
+    kind: str = "fixture"
+
+    @classmethod
+    def default(cls) -> DataSource:
+        return cls(fixtures.fixtures_root(), "fixture")
+
+    def ready(self) -> DataSource:
+        if self.kind == "fixture":
+            fixtures.ensure_fixtures(self.root)
+        return self
 
 
 @dataclass
@@ -63,15 +80,19 @@ def grade(path: Path, assignment: str | None = None, *, zygote: Zygote | None = 
     submission = submissions.load(Path(path), assignment)
     if zygote is not None:
         return grade_submission(submission, zygote, **options)
-    with Zygote(submission.imports) as own_zygote:
+    with Zygote(submissions.preload_modules(submission)) as own_zygote:
         return grade_submission(submission, own_zygote, **options)
 
 
 def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "cpu", visible_only: bool = False,
-                     limits: Limits | None = None, exercises: set[str] | None = None) -> GradeReport:
+                     limits: Limits | None = None, exercises: set[str] | None = None,
+                     data: DataSource | None = None) -> GradeReport:
     started = time.monotonic()
-    session = StudentSession(submission, zygote, limits or Limits())
-    plugin = GradingPlugin(session, device, visible_only, exercises)
+    data = data or DataSource.default()
+    limits = limits or Limits()
+    limits = replace(limits, read_dirs=(*limits.read_dirs, str(data.root)))
+    session = StudentSession(submission, zygote, limits)
+    plugin = GradingPlugin(session, device, data, visible_only, exercises)
     try:
         run_hidden_tests(submission.assignment, plugin)
     finally:
@@ -94,11 +115,17 @@ def run_hidden_tests(assignment: str, plugin) -> None:
 
 
 class GradingPlugin:
-    """pytest plugin: supplies the `student` and `device` fixtures and records each test's points."""
+    """pytest plugin: supplies the fixtures hidden tests use and records each test's points.
 
-    def __init__(self, session, device: str, visible_only: bool = False, exercises: set[str] | None = None):
+    Fixtures: `student` (the notebook, see student.py), `device`, `data` (a
+    DataSource), `submission_dir`.
+    """
+
+    def __init__(self, session, device: str, data: DataSource, visible_only: bool = False,
+                 exercises: set[str] | None = None):
         self._session = session
         self._device = torch.device(device)
+        self._data = data
         self.visible_only = visible_only
         self.exercises = exercises
         self.results: list[TestResult] = []
@@ -122,6 +149,16 @@ class GradingPlugin:
     def student(self, request):
         timeout = request.node.get_closest_marker("graded").kwargs["timeout"]
         return self._session.student(timeout)
+
+    @pytest.fixture(scope="session")
+    def data(self):
+        """The DataSource; the fixtures are built on first use."""
+        return self._data.ready()
+
+    @pytest.fixture
+    def submission_dir(self):
+        """The folder the notebook was submitted in (it may hold files such as trained weights)."""
+        return self._session.submission.path.parent
 
     @pytest.fixture
     def device(self, request):

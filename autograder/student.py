@@ -10,12 +10,16 @@ same test code works on the real objects.
 `student.lib("torch.optim.SGD")` reaches a library object inside the student's
 process (so a test can hand the student's code an optimizer or a DataLoader),
 and `student.probe("torch_calls")` one of the instruments in sandbox/probes.py.
+`student.work_dir` is a folder the student's code may write to and the grader
+can read (TensorBoard logs, saved weights).
 """
 
 from __future__ import annotations
 
 import itertools
+import tempfile
 import time
+from pathlib import Path
 
 from .sandbox import probes
 from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref
@@ -44,6 +48,7 @@ class LocalStudent:
 
     def __init__(self, namespace: dict):
         self._namespace = namespace
+        self.work_dir = Path(tempfile.mkdtemp(prefix="grading-"))
 
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self._namespace:
@@ -63,6 +68,7 @@ class RemoteStudent:
     def __init__(self, process, deadline: float):
         self._process = process
         self.deadline = deadline
+        self.work_dir = process.work_dir  # the student's process writes here; the grader can read it
         self._callbacks: dict[int, object] = {}
         self._callback_ids = itertools.count(1)
 

@@ -93,6 +93,15 @@ def _declared_assignment(path: Path) -> str | None:
         return None
 
 
+def preload_modules(submission: Submission) -> set[str]:
+    """What the launcher should import: the submission's imports and the reference notebook's."""
+    reference = catalog.notebook_path("assignments", submission.assignment)
+    modules = set(submission.imports)
+    if reference.is_file():
+        modules |= read(reference, submission.assignment).imports
+    return modules
+
+
 def load(path: Path, assignment: str | None = None) -> Submission:
     """Finds the notebook (see locate) and reads it."""
     notebook, assignment = locate(path, assignment)

@@ -16,6 +16,8 @@ import math
 import pytest
 import torch
 
+from .sandbox.worker import import_path
+
 DEFAULT_TIMEOUT = 15.0
 
 
@@ -126,3 +128,23 @@ def inputs_after(student, function, *args, **kwargs) -> tuple[object, list]:
     """Runs a student's function and returns (result, its arguments as the call left them)."""
     result, after = student.probe("inputs_after")(function, *args, **kwargs)
     return result, list(after)
+
+
+_DATASET_CLASSES = {
+    ("MNIST", "fixture"): "torchvision.datasets.MNIST",
+    ("MNIST", "real"): "torchvision.datasets.MNIST",
+    ("CIFAR10", "fixture"): "autograder.fixtures.cifar10.FixtureCIFAR10",
+    ("CIFAR10", "real"): "torchvision.datasets.CIFAR10",
+}
+
+
+def dataset(data, name: str, train: bool, transform=None, student=None):
+    """The torchvision dataset `name` ("MNIST" or "CIFAR10") read from `data` (the `data` fixture).
+
+    With `student`, it is built in the student's process (pass its transforms
+    built there too, e.g. student.lib("torchvision.transforms.ToTensor")());
+    without, in the grader's, for reference computations.
+    """
+    path = _DATASET_CLASSES[(name, data.kind)]
+    dataset_class = student.lib(path) if student is not None else import_path(path)
+    return dataset_class(str(data.root), train=train, download=False, transform=transform)
