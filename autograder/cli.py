@@ -33,12 +33,31 @@ def _parser() -> argparse.ArgumentParser:
     grade = verbs.add_parser("grade", help="grade a submission with the hidden tests")
     grade.add_argument("submission", type=Path, help="a notebook, or a folder holding <ID>.ipynb")
     grade.add_argument("--assignment", help="assignment id (inferred from the file name when omitted)")
-    grade.add_argument("--format", choices=["text", "json"], default="text", help="json: Gradescope's results.json")
+    grade.add_argument("--format", choices=["text", "json", "classroom"], default="text",
+                       help="json: Gradescope's results.json; classroom: GitHub Classroom's command-grader result")
+    grade.add_argument("--summary", type=Path, help="also append a Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)")
     grade.add_argument("--output", type=Path, help="write the report here instead of standard output")
     grade.add_argument("--device", default="cpu", help="device the tests use: cpu (default) or cuda")
     grade.add_argument("--data-dir", type=Path,
                        help="real MNIST / CIFAR10 downloaded under this folder (default: the offline fixtures)")
     grade.set_defaults(run=_grade)
+
+    grade_all = verbs.add_parser("grade-all", help="grade a folder of submissions (nbgrader layout, notebooks or zips)")
+    grade_all.add_argument("folder", type=Path)
+    grade_all.add_argument("--assignment", required=True, help="assignment id")
+    grade_all.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_all.add_argument("--output-dir", type=Path, help="where scores.csv, feedback/ and summary.txt go (default grades-<ID>)")
+    grade_all.set_defaults(run=_grade_all)
+
+    template = verbs.add_parser("classroom", help="write a GitHub Classroom template repository for an assignment")
+    template.add_argument("assignment")
+    template.add_argument("outdir", type=Path)
+    template.set_defaults(run=lambda args: _deploy("classroom", args.assignment, args.outdir))
+
+    package = verbs.add_parser("gradescope", help="build a Gradescope autograder zip for an assignment")
+    package.add_argument("assignment")
+    package.add_argument("zip", type=Path)
+    package.set_defaults(run=lambda args: _deploy("gradescope", args.assignment, args.zip))
 
     check = verbs.add_parser("check", help="run the visible checks on your notebook")
     check.add_argument("notebook", type=Path)
@@ -51,16 +70,46 @@ def _grade(args) -> int:
     submission = load(args.submission, args.assignment)
     with Zygote(preload_modules(submission)) as zygote:  # started first: it imports torch while this process does too
         from .grading import DataSource, grade_submission
-        from .reports import gradescope, text
+        from .reports import classroom, gradescope, text
 
         data = DataSource(args.data_dir.resolve(), "real") if args.data_dir else None
         report = grade_submission(submission, zygote, device=args.device, data=data)
-    rendered = json.dumps(gradescope.results_json(report), indent=2) + "\n" if args.format == "json" else text.render(report)
+    renderers = {
+        "text": text.render,
+        "json": lambda report: json.dumps(gradescope.results_json(report), indent=2) + "\n",
+        "classroom": lambda report: json.dumps(classroom.result_json(report)) + "\n",
+    }
+    rendered = renderers[args.format](report)
+    if args.summary:
+        with open(args.summary, "a") as summary:
+            summary.write(classroom.summary_markdown(report))
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(rendered)
     else:
         sys.stdout.write(rendered)
+    return EXIT_GRADED
+
+
+def _grade_all(args) -> int:
+    from .batch import grade_all, summary, write_outputs
+
+    catalog.hidden_tests_dir(args.assignment)
+    if not args.folder.is_dir():
+        raise SubmissionNotFound(f"no such folder: {args.folder}")
+    output_dir = args.output_dir or Path(f"grades-{args.assignment}")
+    outcomes = grade_all(args.folder, args.assignment, jobs=args.jobs)
+    write_outputs(outcomes, output_dir)
+    sys.stdout.write(summary(outcomes) + f"\nWrote {output_dir / 'scores.csv'}, {output_dir / 'feedback'}/ and {output_dir / 'summary.txt'}\n")
+    return EXIT_GRADED
+
+
+def _deploy(target: str, assignment: str, destination: Path) -> int:
+    from .deploy import classroom, gradescope
+
+    catalog.hidden_tests_dir(assignment)
+    written = {"classroom": classroom.write_template, "gradescope": gradescope.build_zip}[target](assignment, destination)
+    print(f"wrote {written}")
     return EXIT_GRADED
 
 
