@@ -158,7 +158,7 @@ class GradingPlugin:
     @pytest.fixture
     def submission_dir(self):
         """The folder the notebook was submitted in (it may hold files such as trained weights)."""
-        return self._session.submission.path.parent
+        return self._session.submission_dir
 
     @pytest.fixture
     def device(self, request):

@@ -32,6 +32,10 @@ class StudentSession:
         self._process: StudentProcess | None = None
         self._bad_cells: set[int] = set()
 
+    @property
+    def submission_dir(self):
+        return self.submission.path.parent
+
     def student(self, timeout: float) -> RemoteStudent:
         """A handle for one test, its calls limited to `timeout` seconds in all (or the limits' cap)."""
         if self.submission.problem:

@@ -168,7 +168,7 @@ class StudentProcess:
     alive: bool = True
 
     def wait_ready(self, timeout: float) -> None:
-        reply, _ = self._receive(time.monotonic() + timeout, "starting")
+        reply, _ = self._receive(time.monotonic() + timeout)
         self.guards = list(reply.get("ready", []))
 
     def request(self, header: dict, blobs: list[bytes], deadline: float, on_callback) -> tuple[dict, list[bytes]]:
@@ -178,33 +178,33 @@ class StudentProcess:
         try:
             self.channel.send(header, blobs)
         except OSError:
-            raise self._crashed("while receiving a request") from None
+            raise self._crashed() from None
         while True:
-            reply, reply_blobs = self._receive(deadline, "working")
+            reply, reply_blobs = self._receive(deadline)
             if "callback" not in reply:
                 return reply, reply_blobs
             answer, answer_blobs = on_callback(reply, reply_blobs)
             try:
                 self.channel.send(answer, answer_blobs)
             except OSError:
-                raise self._crashed("during a callback") from None
+                raise self._crashed() from None
 
-    def _receive(self, deadline: float, doing: str):
+    def _receive(self, deadline: float):
         try:
             return self.channel.receive(deadline)
         except TimeoutError:
             self.kill()
             raise StudentTimeout("did not finish in time and was stopped") from None
         except (EOFError, OSError):
-            raise self._crashed(f"while {doing}") from None
+            raise self._crashed() from None
         except FrameError as error:
             self.kill()
             raise StudentCrashed(f"sent a reply the grader cannot read ({error})") from None
 
-    def _crashed(self, when: str) -> StudentCrashed:
+    def _crashed(self) -> StudentCrashed:
         status = self.zygote.wait_exit(self.pid, timeout=2.0)
         self.kill()
-        return StudentCrashed(f"the process ended {when}: {_describe_status(status)}")
+        return StudentCrashed(f"ended the process ({_describe_status(status)})")
 
     def kill(self) -> None:
         if not self.alive:
@@ -231,4 +231,4 @@ def _describe_status(status: int | None) -> str:
         hint = {"SIGXFSZ": " (a file grew past the size limit)", "SIGKILL": " (killed: out of memory or by another process)"}
         return f"killed by {name}{hint.get(name, '')}"
     code = os.WEXITSTATUS(status)
-    return f"exit code {code} (sys.exit, os._exit and quit() end the process: do not call them)"
+    return f"exit code {code}: sys.exit, os._exit and quit() end the process, do not call them"
