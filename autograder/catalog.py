@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,6 +23,16 @@ def hidden_tests_dir(assignment: str) -> Path:
         known = ", ".join(assignment_ids())
         raise UnknownAssignment(f"unknown assignment {assignment!r}; known assignments: {known}")
     return HIDDEN_TESTS_DIR / assignment
+
+
+def solution_exercises(assignment: str) -> set[str]:
+    """The exercise names of an assignment: the grade_ids of its source notebook's solution code cells."""
+    cells = json.loads(notebook_path("assignments", assignment).read_text())["cells"]
+    return {
+        cell["metadata"]["nbgrader"]["grade_id"]
+        for cell in cells
+        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
 
 
 def notebook_path(kind: str, assignment: str) -> Path:

@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("zip", type=Path)
     package.set_defaults(run=lambda args: _deploy("gradescope", args.assignment, args.zip))
 
+    mutants = verbs.add_parser("mutation-score", help="grade each assignment's catalog of wrong solutions")
+    mutants.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    mutants.set_defaults(run=_mutation_score)
+
     check = verbs.add_parser("check", help="run the visible checks on your notebook")
     check.add_argument("notebook", type=Path)
     check.add_argument("--assignment", help="assignment id (inferred from the file name when omitted)")
@@ -111,6 +115,22 @@ def _deploy(target: str, assignment: str, destination: Path) -> int:
     written = {"classroom": classroom.write_template, "gradescope": gradescope.build_zip}[target](assignment, destination)
     print(f"wrote {written}")
     return EXIT_GRADED
+
+
+def _mutation_score(args) -> int:
+    import tempfile
+
+    from . import mutation
+
+    problems = []
+    with Zygote() as zygote, tempfile.TemporaryDirectory() as scratch:
+        for assignment in args.assignments or catalog.assignment_ids():
+            results = mutation.run_catalog(assignment, zygote, Path(scratch) / assignment)
+            print(mutation.table(assignment, results) + "\n")
+            problems += [f"{assignment}: {problem}" for problem in mutation.gate(results, catalog.solution_exercises(assignment))]
+    for problem in problems:
+        print(f"gate: {problem}", file=sys.stderr)
+    return EXIT_CHECK_FAILED if problems else EXIT_GRADED
 
 
 def _check(args) -> int:

@@ -9,6 +9,8 @@ from autograder import catalog
 from autograder.grading import grade
 from autograder.sandbox.process import Limits, Zygote
 
+MUTATION_TABLES: list[str] = []  # filled by the mutation tests, printed at the end of the run
+
 # For notebooks that hang on purpose: they wait out these limits.
 FAST_LIMITS = Limits(cell_seconds=5.0, test_seconds_cap=5.0)
 
@@ -59,3 +61,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("gpu"):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MUTATION_TABLES:
+        terminalreporter.section("mutation score")
+        for table in MUTATION_TABLES:
+            terminalreporter.write_line(table)
