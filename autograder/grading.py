@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from . import catalog, fixtures, submission as submissions
+from . import catalog, fixtures, integrity, submission as submissions
 from .sandbox.process import Limits, StudentProcessError, Zygote
 from .session import StudentSession, SubmissionUnreadable
 from .student import StudentError
@@ -62,6 +62,7 @@ class GradeReport:
     submission: str
     results: list[TestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
     guards: list[str] = field(default_factory=list)
     problem: str | None = None
     seconds: float = 0.0
@@ -99,7 +100,9 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
         session.close()
     return GradeReport(
         assignment=submission.assignment, submission=str(submission.path), results=plugin.results,
-        notes=session.notes, guards=session.guards, problem=submission.problem, seconds=time.monotonic() - started,
+        notes=session.notes, flags=integrity.scan([cell.source for cell in submission.cells]) + session.attempts,
+        guards=session.guards,
+        problem=submission.problem, seconds=time.monotonic() - started,
     )
 
 

@@ -8,6 +8,7 @@ replaced and that cell is left out of every later load.
 
 from __future__ import annotations
 
+import re
 import time
 
 from .sandbox.process import Limits, StudentProcess, StudentProcessError, Zygote
@@ -16,6 +17,8 @@ from .submission import Submission
 
 LOAD_BUDGET = 120.0
 READY_TIMEOUT = 60.0
+PRINTED_BYTES_NOTED = 1 << 20
+GRADE_LIKE = re.compile(r"(score|points)\W{0,3}\d+(\.\d+)?\s*(/|of)\s*\d+|\"(max_)?score\"\s*:", re.IGNORECASE)
 
 
 class SubmissionUnreadable(Exception):
@@ -26,6 +29,7 @@ class StudentSession:
     def __init__(self, submission: Submission, zygote: Zygote, limits: Limits):
         self.submission = submission
         self.notes: list[str] = list(submission.notes)
+        self.attempts: list[str] = []  # seen at run time: flags for the report
         self.guards: list[str] = []
         self._zygote = zygote
         self._limits = limits
@@ -71,7 +75,26 @@ class StudentSession:
                 self._bad_cells.add(cell.index)
                 self._note(f"cell {cell.index} {error}; it was skipped")
                 return False
+        printed = self._process.output.total_bytes
+        if printed > PRINTED_BYTES_NOTED:
+            self._note(f"the notebook printed {printed / 2**20:.0f} MB while loading; only the end was kept")
+        self._collect_attempts()
         return True
+
+    def _collect_attempts(self) -> None:
+        """What the student's process tried beyond its sandbox (sandbox/audit.py), and output posing as a grade."""
+        try:
+            events = RemoteStudent(self._process, time.monotonic() + 5)._request({"op": "audit"})
+        except (StudentError, StudentProcessError):
+            events = []
+        for event in events if isinstance(events, list) else []:
+            self._flag(str(event)[:200])
+        if GRADE_LIKE.search(self._process.output.text()):
+            self._flag("printed something that looks like a grade")
+
+    def _flag(self, text: str) -> None:
+        if text not in self.attempts:
+            self.attempts.append(text)
 
     def _note(self, text: str) -> None:
         if text not in self.notes:
@@ -79,4 +102,6 @@ class StudentSession:
 
     def close(self) -> None:
         if self._process is not None:
+            if self._process.alive:
+                self._collect_attempts()
             self._process.close()

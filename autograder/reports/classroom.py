@@ -35,7 +35,9 @@ def summary_markdown(report: GradeReport) -> str:
     lines = [f"## {report.assignment}: {report.score:g} / {report.max_score:g} points", ""]
     if report.problem:
         lines += [f"**Could not grade the notebook:** {report.problem}", ""]
-    lines += ["| | test | points |", "| --- | --- | --- |"]
+    lines += [f"- While loading: {note}" for note in report.notes]
+    lines += [f"- Flagged for your TA: {flag}" for flag in report.flags]
+    lines += ["", "| | test | points |", "| --- | --- | --- |"]
     for result in report.results:
         mark = "✅" if result.passed else "❌"
         lines.append(f"| {mark} | {result.exercise}: {result.title} | {result.points:g} / {result.max_points:g} |")

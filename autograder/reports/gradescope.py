@@ -10,6 +10,7 @@ def results_json(report: GradeReport) -> dict:
     if report.problem:
         output.append(f"Could not grade the notebook: {report.problem}")
     output += [f"While loading: {note}" for note in report.notes]
+    output += [f"Flagged for your TA: {flag}" for flag in report.flags]
     return {
         "score": report.score,
         "max_score": report.max_score,

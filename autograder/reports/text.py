@@ -26,9 +26,12 @@ def render(report: GradeReport) -> str:
 
 
 def _notes(report: GradeReport) -> list[str]:
-    if not report.notes:
-        return []
-    return ["", "While loading your notebook:"] + [f"  - {note}" for note in report.notes]
+    lines = []
+    if report.notes:
+        lines += ["", "While loading your notebook:"] + [f"  - {note}" for note in report.notes]
+    if report.flags:
+        lines += ["", "Flagged for your TA (code that reaches beyond the exercises):"] + [f"  - {flag}" for flag in report.flags]
+    return lines
 
 
 def _number(value: float) -> str:

@@ -1,6 +1,7 @@
 """Limits the student's process puts on itself before it runs any student code.
 
-- resource limits: address space (memory), file size, no core dumps;
+- resource limits: address space (memory), file size, no core dumps, and a
+  number of processes (RLIMIT_NPROC, or a pids cgroup when running as root);
 - dies with its parent (PR_SET_PDEATHSIG);
 - a network namespace of its own where the kernel allows one (no network);
 - Landlock (Linux >= 5.13): reads only system and Python folders and the
@@ -39,6 +40,7 @@ _READ_ONLY = _EXECUTE | _READ_FILE | _READ_DIR
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 
+PIDS_CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")  # cgroup v1, then v2
 _SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/opt")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -53,11 +55,14 @@ class _PathBeneathAttr(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def apply(work_dir: str, read_dirs: list[str], memory_bytes: int, file_bytes: int) -> list[str]:
+def apply(work_dir: str, read_dirs: list[str], memory_bytes: int, file_bytes: int, max_processes: int) -> list[str]:
     """Applies every guard; returns the names of those that held."""
     held = []
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     held.append(_limit_resources(memory_bytes, file_bytes))
+    processes = _limit_processes(max_processes)
+    if processes:
+        held.append(processes)
     if _own_network():
         held.append("no network")
     landlock = _landlock(work_dir, read_dirs)
@@ -72,6 +77,44 @@ def _limit_resources(memory_bytes: int, file_bytes: int) -> str:
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes,) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     return f"memory {memory_bytes >> 20} MiB, files {file_bytes >> 20} MiB"
+
+
+def _limit_processes(max_processes: int) -> str | None:
+    """At most `max_processes` more processes: RLIMIT_NPROC, or for root (whom it exempts) a pids cgroup."""
+    if os.geteuid() != 0:
+        running = sum(1 for entry in os.scandir("/proc") if entry.name.isdigit() and _owner(entry.path) == os.geteuid())
+        resource.setrlimit(resource.RLIMIT_NPROC, (running + max_processes,) * 2)
+        return f"processes {max_processes}"
+    for controller in PIDS_CGROUP_ROOTS:
+        group = os.path.join(controller, f"autograder-{os.getpid()}")
+        try:
+            os.mkdir(group)
+            with open(os.path.join(group, "pids.max"), "w") as limit:
+                limit.write(str(max_processes))
+            with open(os.path.join(group, "cgroup.procs"), "w") as members:
+                members.write(str(os.getpid()))
+            return f"processes {max_processes} (cgroup)"
+        except OSError:
+            remove_cgroup(group)
+    return None
+
+
+def remove_cgroup(group: str) -> bool:
+    """True once `group` is gone (removed now, or never there)."""
+    try:
+        os.rmdir(group)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _owner(path: str) -> int:
+    try:
+        return os.stat(path).st_uid
+    except OSError:
+        return -1
 
 
 def _virtual_memory_bytes() -> int:

@@ -33,6 +33,7 @@ class Limits:
     file_bytes: int = 256 << 20
     threads: int = 2
     read_dirs: tuple[str, ...] = ()
+    max_processes: int = 64
     cell_seconds: float = 30.0
     test_seconds_cap: float | None = None  # caps each test's own time limit (the `graded` timeout)
 
@@ -95,7 +96,7 @@ class Zygote:
         work_dir = tempfile.mkdtemp(prefix="student-")
         config = {
             "work_dir": work_dir, "read_dirs": list(limits.read_dirs), "threads": limits.threads,
-            "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
+            "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "max_processes": limits.max_processes,
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         output_read, output_write = os.pipe()

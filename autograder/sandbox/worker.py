@@ -16,6 +16,7 @@ import traceback
 import types
 
 from . import probes
+from .audit import Audit
 from .channel import Channel
 from .protocol import CallbackRef, Decoder, Encoder, ProtocolError
 
@@ -35,8 +36,9 @@ class _IPythonStub:
 
 
 class Worker:
-    def __init__(self, channel: Channel):
+    def __init__(self, channel: Channel, audit: Audit):
         self.channel = channel
+        self.audit = audit
         self.objects: dict[int, object] = {}
         self.namespace = self._main_namespace()
 
@@ -72,6 +74,9 @@ class Worker:
         source = header["source"]
         linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
         exec(compile(source, name, "exec"), self.namespace)
+
+    def _op_audit(self, header, decoder):
+        return list(self.audit.events)
 
     def _op_get(self, header, decoder):
         name = header["name"]

@@ -8,31 +8,47 @@ Control messages (JSON over a SOCK_SEQPACKET socket):
   grader -> zygote: {"fork": config} with two descriptors: the channel socket
                     and the write end of the output pipe
   zygote -> grader: {"forked": pid} and, later, {"exited": pid, "status": n}
+
+It is also the subreaper of everything the student processes start: a process
+that outlives its parent (a daemon, a double fork) becomes its child and is
+killed at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
+import signal
 import socket
 import sys
 import traceback
+
+from .guards import PIDS_CGROUP_ROOTS, remove_cgroup
+
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     _preload([name for name in sys.argv[2].split(",") if name])
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of student processes come here
+    students: set[int] = set()
+    cgroups: set[str] = set()  # pids cgroups of ended students, removed once empty
     control.send(json.dumps({"ready": os.getpid()}).encode())
     while True:
         readable, _, _ = select.select([control], [], [], 0.2)
-        _report_exits(control)
+        _report_exits(control, students, cgroups)
+        _kill_orphans(students)
+        cgroups = {group for group in cgroups if not remove_cgroup(group)}
         if not readable:
             continue
         message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
         if not message:
             return
         pid = _fork(json.loads(message)["fork"], fds, control)
+        students.add(pid)
         for fd in fds:
             os.close(fd)
         control.send(json.dumps({"forked": pid}).encode())
@@ -44,7 +60,7 @@ def _preload(modules: list[str]) -> None:
 
     import torch  # noqa: F401
 
-    from . import guards, probes, worker  # noqa: F401
+    from . import audit, guards, probes, worker  # noqa: F401
 
     for name in modules:
         try:
@@ -76,6 +92,7 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     import torch
 
     from . import guards
+    from .audit import Audit
     from .channel import Channel
     from .worker import Worker
 
@@ -92,13 +109,15 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     os.chdir(work_dir)
     os.environ.update(HOME=work_dir, TMPDIR=work_dir, MPLCONFIGDIR=work_dir)
     torch.set_num_threads(config["threads"])
-    held = guards.apply(work_dir, config["read_dirs"], config["memory_bytes"], config["file_bytes"])
+    held = guards.apply(work_dir, config["read_dirs"], config["memory_bytes"], config["file_bytes"], config["max_processes"])
     channel = Channel(socket.socket(fileno=channel_fd))
     channel.send({"ready": held})
-    Worker(channel).serve()
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    protected = [package] + [os.path.join(os.path.dirname(package), kind) for kind in ("assignments", "solutions")]
+    Worker(channel, Audit(work_dir, protected)).serve()
 
 
-def _report_exits(control: socket.socket) -> None:
+def _report_exits(control: socket.socket, students: set[int], cgroups: set[str]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -106,7 +125,29 @@ def _report_exits(control: socket.socket) -> None:
             return
         if pid == 0:
             return
-        control.send(json.dumps({"exited": pid, "status": status}).encode())
+        if pid in students:
+            students.discard(pid)
+            cgroups.update(os.path.join(controller, f"autograder-{pid}") for controller in PIDS_CGROUP_ROOTS)
+            control.send(json.dumps({"exited": pid, "status": status}).encode())
+
+
+def _kill_orphans(students: set[int]) -> None:
+    """Processes a student started that outlived their parent (daemons, setsid): they may not stay."""
+    me = str(os.getpid())
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in students:
+            continue
+        try:
+            with open(os.path.join(entry.path, "stat")) as stat:
+                parent = stat.read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if parent == me:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except OSError:
+                pass
+
 
 
 if __name__ == "__main__":
