@@ -25,14 +25,16 @@ def hidden_tests_dir(assignment: str) -> Path:
     return HIDDEN_TESTS_DIR / assignment
 
 
-def solution_exercises(assignment: str) -> set[str]:
-    """The exercise names of an assignment: the grade_ids of its source notebook's solution code cells."""
-    cells = json.loads(notebook_path("assignments", assignment).read_text())["cells"]
-    return {
+def solution_exercises(assignment: str) -> list[str]:
+    """The exercise names of an assignment, in notebook order: the grade_ids of its solution code cells."""
+    path = notebook_path("assignments", assignment)
+    if not path.is_file():
+        return []
+    return [
         cell["metadata"]["nbgrader"]["grade_id"]
-        for cell in cells
+        for cell in json.loads(path.read_text())["cells"]
         if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
+    ]
 
 
 def notebook_path(kind: str, assignment: str) -> Path:

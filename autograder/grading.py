@@ -98,8 +98,10 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
         run_hidden_tests(submission.assignment, plugin)
     finally:
         session.close()
+    order = {exercise: index for index, exercise in enumerate(catalog.solution_exercises(submission.assignment))}
+    results = sorted(plugin.results, key=lambda result: order.get(result.exercise, len(order)))
     return GradeReport(
-        assignment=submission.assignment, submission=str(submission.path), results=plugin.results,
+        assignment=submission.assignment, submission=str(submission.path), results=results,
         notes=session.notes, flags=integrity.scan([cell.source for cell in submission.cells]) + session.attempts,
         guards=session.guards,
         problem=submission.problem, seconds=time.monotonic() - started,
