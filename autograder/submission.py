@@ -110,11 +110,10 @@ def load(path: Path, assignment: str | None = None) -> Submission:
 
 def read(path: Path, assignment: str) -> Submission:
     submission = Submission(path=path, assignment=assignment)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        submission.problem = f"the notebook is not valid UTF-8 text ({error.reason} at byte {error.start})"
-        return submission
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+        submission.notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
     try:
         notebook = _parse(text)
     except Exception as error:  # json and nbformat raise several unrelated types for bad files
