@@ -1,5 +1,7 @@
 """Every assignment: the reference scores full marks, the stub scores zero, the mutants are caught."""
 
+import json
+
 import pytest
 
 from autograder import catalog, mutation
@@ -33,6 +35,21 @@ def test_release_stub_scores_zero_with_a_reason_per_test(grade_notebook, assignm
 def test_every_solution_cell_is_graded(grade_notebook, assignment):
     report = grade_notebook(catalog.notebook_path("assignments", assignment))
     assert {result.exercise for result in report.results} == set(catalog.solution_exercises(assignment))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_nbgrader_test_cells_delegate_each_exercise_with_its_points(grade_notebook, assignment):
+    points: dict[str, float] = {}
+    for result in grade_notebook(catalog.notebook_path("assignments", assignment)).results:
+        points[result.exercise] = points.get(result.exercise, 0) + result.max_points
+    cells = json.loads(catalog.notebook_path("assignments", assignment).read_text())["cells"]
+    test_cells = {cell["metadata"]["nbgrader"]["grade_id"]: cell for cell in cells
+                  if cell["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("test_")}
+    assert set(test_cells) == {f"test_{exercise}" for exercise in points}
+    for exercise, total in points.items():
+        cell = test_cells[f"test_{exercise}"]
+        assert cell["metadata"]["nbgrader"]["points"] == total, exercise
+        assert f'hidden_tests("{assignment}", "{exercise}")' in "".join(cell["source"])
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
