@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -67,13 +68,15 @@ def unpack(entry: Entry, scratch: Path, assignment: str) -> Path:
 
 
 _worker_zygote = None
+_worker_limits = None
 
 
-def _start_worker() -> None:
-    from .sandbox.process import Zygote
+def _start_worker(threads: int) -> None:
+    from .sandbox.process import Limits, Zygote
 
-    global _worker_zygote
+    global _worker_zygote, _worker_limits
     _worker_zygote = Zygote()
+    _worker_limits = Limits(threads=threads)
 
 
 def _grade_one(entry: Entry, assignment: str) -> Outcome:
@@ -82,7 +85,7 @@ def _grade_one(entry: Entry, assignment: str) -> Outcome:
     try:
         with tempfile.TemporaryDirectory(prefix="unzipped-") as scratch:
             notebook = unpack(entry, Path(scratch), assignment)
-            report = grade(notebook, assignment, zygote=_worker_zygote)
+            report = grade(notebook, assignment, zygote=_worker_zygote, limits=_worker_limits)
             return Outcome(entry.student, report=report, error=report.problem)
     except Exception as error:  # any failure is this submission's alone
         return Outcome(entry.student, error=f"{type(error).__name__}: {error}")
@@ -92,7 +95,8 @@ def grade_all(folder: Path, assignment: str, jobs: int = 1, progress: bool = Tru
     entries = discover(folder, assignment)
     context = multiprocessing.get_context("spawn")
     outcomes = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
+    threads = max(1, (os.cpu_count() or 1) // jobs)  # more torch threads than cores slows every job down
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
         futures = {pool.submit(_grade_one, entry, assignment): entry for entry in entries}
         for future in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=assignment, unit="notebook"):
             try:

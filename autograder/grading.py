@@ -18,7 +18,7 @@ import torch
 from . import catalog, fixtures, integrity, submission as submissions
 from .sandbox.process import Limits, StudentProcessError, Zygote
 from .session import StudentSession, SubmissionUnreadable
-from .student import StudentError
+from .student import GraderError, StudentError
 from .submission import Submission
 from .testkit import Mismatch
 
@@ -199,6 +199,8 @@ def explain_failure(error: BaseException | None) -> str:
     if isinstance(error, StudentError):
         text = f"your code raised {error.type_name}: {error.message}"
         return text + (f"\n{error.traceback.rstrip()}" if error.traceback else "")
+    if isinstance(error, GraderError):
+        return f"the grader could not run this test ({error}); this is not your fault, please tell your TA"
     if isinstance(error, SubmissionUnreadable):
         return f"not graded: {error}"
     if isinstance(error, StudentProcessError):

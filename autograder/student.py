@@ -36,6 +36,10 @@ class StudentError(Exception):
         self.traceback = traceback
 
 
+class GraderError(Exception):
+    """Something the hidden test asked of the student's process failed for reasons of the grader's own."""
+
+
 def missing_name(name: str) -> StudentError:
     return StudentError(
         "NameError",
@@ -103,7 +107,10 @@ class RemoteStudent:
     def _unwrap(self, reply: dict, blobs: list[bytes]):
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            raise StudentError(str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:4000], str(error.get("traceback", ""))[:4000])
+            type_name, message = str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:4000]
+            if error.get("origin") == "grader":
+                raise GraderError(f"{type_name}: {message}")
+            raise StudentError(type_name, message, str(error.get("traceback", ""))[:4000])
         if "value" not in reply:
             raise ProtocolError("reply without a value")
         return Decoder(blobs, self._incoming_ref).decode(reply["value"])

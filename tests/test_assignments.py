@@ -19,6 +19,7 @@ def test_reference_notebooks_score_full_marks(grade_notebook, assignment, kind):
     assert not failed, failed
     assert report.score == report.max_score > 0
     assert not report.notes, report.notes
+    assert not report.flags, report.flags
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -17,7 +17,11 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 class Audit:
     def __init__(self, work_dir: str, protected_dirs: list[str]):
-        """`protected_dirs`: the grader's package, solutions and sources: reading them is flagged."""
+        """`protected_dirs`: hidden tests and reference solutions: reading them is flagged.
+
+        (Reading the sandbox's own modules is not: torch formats stack traces,
+        which reads the source of every frame, ours included.)
+        """
         self.events: list[str] = []
         self._work_dir = os.path.realpath(work_dir)
         self._protected = [os.path.realpath(folder) for folder in protected_dirs]

@@ -21,6 +21,7 @@ from .channel import Channel
 from .protocol import CallbackRef, Decoder, Encoder, ProtocolError
 
 _MAX_TEXT = 4000
+_GRADER_OPS = ("lib", "probe", "audit")  # requests whose failure is the grader's, not the student's
 
 
 class _IPythonStub:
@@ -65,7 +66,7 @@ class Worker:
             encoder = Encoder(self._store)
             return {"value": encoder.encode(result)}, encoder.blobs
         except BaseException as error:  # noqa: B036 - student code may raise anything, SystemExit included
-            return {"error": _describe(error)}, []
+            return {"error": _describe(error, "grader" if header.get("op") in _GRADER_OPS else "student")}, []
 
     # Requests ---------------------------------------------------------------
 
@@ -149,15 +150,15 @@ def import_path(path: str):
     raise ImportError(f"cannot import {path}")
 
 
-def _describe(error: BaseException) -> dict:
-    frames = [
-        frame for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename.startswith("<cell ")
-    ]
+def _describe(error: BaseException, origin: str) -> dict:
+    """The error for the grader: the student's own frames only (their source comes from linecache)."""
+    frames = traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__), lookup_lines=False)
+    cell_frames = traceback.StackSummary.from_list([frame for frame in frames if frame.filename.startswith("<cell ")])
     return {
         "type": type(error).__name__,
         "message": _safe_str(error),
-        "traceback": "".join(traceback.format_list(frames))[-_MAX_TEXT:],
+        "traceback": "".join(cell_frames.format())[-_MAX_TEXT:],
+        "origin": origin,
     }
 
 

@@ -113,7 +113,8 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     channel = Channel(socket.socket(fileno=channel_fd))
     channel.send({"ready": held})
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    protected = [package] + [os.path.join(os.path.dirname(package), kind) for kind in ("assignments", "solutions")]
+    protected = [os.path.join(package, "assignments")]  # the hidden tests, then the reference solutions
+    protected += [os.path.join(os.path.dirname(package), kind) for kind in ("assignments", "solutions")]
     Worker(channel, Audit(work_dir, protected)).serve()
 
 
