@@ -89,7 +89,7 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
                      limits: Limits | None = None, exercises: set[str] | None = None,
                      data: DataSource | None = None) -> GradeReport:
     started = time.monotonic()
-    data = data or DataSource.default()
+    data = (data or DataSource.default()).ready()  # before the sandbox starts: it may read only what exists then
     limits = limits or Limits()
     limits = replace(limits, read_dirs=(*limits.read_dirs, str(data.root)))
     session = StudentSession(submission, zygote, limits)
@@ -157,8 +157,8 @@ class GradingPlugin:
 
     @pytest.fixture(scope="session")
     def data(self):
-        """The DataSource; the fixtures are built on first use."""
-        return self._data.ready()
+        """The DataSource (built, when it is the fixtures)."""
+        return self._data
 
     @pytest.fixture
     def submission_dir(self):

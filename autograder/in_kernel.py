@@ -41,7 +41,8 @@ def hidden_tests(assignment: str, exercise: str) -> float:
     try:
         from .grading import DataSource, GradingPlugin, run_hidden_tests
 
-        plugin = GradingPlugin(KernelSession(sys.modules["__main__"].__dict__), "cpu", DataSource.default(), exercises={exercise})
+        session = KernelSession(sys.modules["__main__"].__dict__)
+        plugin = GradingPlugin(session, "cpu", DataSource.default().ready(), exercises={exercise})
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             run_hidden_tests(assignment, plugin)
     except Exception as error:  # the feedback must never show a traceback
