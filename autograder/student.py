@@ -162,7 +162,12 @@ class RemoteObject:
         return self._student.lib("operator.getitem")(self, key)
 
     def __len__(self) -> int:
-        return self._student.lib("builtins.len")(self)
+        try:
+            return self._student.lib("builtins.len")(self)
+        except StudentError as error:
+            if error.type_name == "TypeError":  # no len(): list() and friends then just iterate
+                raise TypeError(error.message) from None
+            raise
 
     def __iter__(self):
         return iter(self._student.lib("builtins.list")(self))
