@@ -20,6 +20,7 @@ from pathlib import Path
 from . import catalog
 
 GENERATED = ("release", "solutions")
+SOLUTION_ONLY = ("*.pt",)  # trained reference weights: in solutions/, never in the students' release
 
 
 def generate(assignment: str, destination: Path) -> None:
@@ -33,7 +34,8 @@ def generate(assignment: str, destination: Path) -> None:
         for kind in GENERATED:
             target = destination / kind / assignment
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(course / kind / assignment, target)
+            ignore = shutil.ignore_patterns(*SOLUTION_ONLY) if kind == "release" else None
+            shutil.copytree(course / kind / assignment, target, ignore=ignore)
             for notebook in target.glob("*.ipynb"):
                 _normalise(notebook)
 

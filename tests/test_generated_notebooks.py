@@ -34,3 +34,4 @@ def test_release_holds_no_solution(assignment):
     release = catalog.notebook_path("release", assignment).read_text()
     assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
     assert "raise NotImplementedError()" in release
+    assert not list(catalog.notebook_path("release", assignment).parent.glob("*.pt")), "trained weights in the release"

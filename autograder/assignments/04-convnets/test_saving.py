@@ -1,0 +1,168 @@
+"""Saving and loading a state_dict (lecture Part 05, Saving and loading the models)."""
+
+import math
+from collections import OrderedDict
+
+import pytest
+import torch
+from torch import nn
+
+from autograder import testkit
+from autograder.student import StudentError
+from autograder.testkit import Mismatch, expect, expect_tensor, graded, seeded
+
+SECTION = "Part 05 · Saving and loading the models"
+
+
+def reference_net(seed):
+    """The lecture's Net, built here, with seeded weights."""
+    net = nn.Sequential(OrderedDict([
+        ("conv1", nn.Conv2d(3, 16, kernel_size=3, padding=1)), ("act1", nn.Tanh()), ("pool1", nn.MaxPool2d(2)),
+        ("conv2", nn.Conv2d(16, 8, kernel_size=3, padding=1)), ("act2", nn.Tanh()), ("pool2", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()), ("fc1", nn.Linear(8 * 8 * 8, 32)), ("act3", nn.Tanh()), ("fc2", nn.Linear(32, 10)),
+    ]))
+    generator = seeded(seed)
+    with torch.no_grad():
+        for name, parameter in net.named_parameters():
+            fan_in = parameter[0].numel() if name.endswith("weight") else 10
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) / math.sqrt(fan_in))
+    return net.eval()
+
+
+def student_model_with_buffers(student, seed):
+    """A small model with parameters and batch-norm buffers, in the student's process; returns it and its state."""
+    model = student.lib("torch.nn.Sequential")(
+        student.lib("torch.nn.Conv2d")(2, 3, 3), student.lib("torch.nn.BatchNorm2d")(3),
+        student.lib("torch.nn.Flatten")(), student.lib("torch.nn.Linear")(12, 4))
+    generator = seeded(seed)
+    state = {name: torch.randn(tensor.shape, generator=generator).abs() + 0.1 if tensor.is_floating_point() else tensor + 7
+             for name, tensor in model.state_dict().items()}
+    model.load_state_dict(state)
+    return model, state
+
+
+def load_saved_file(path, what):
+    """Loads what the student's save_model wrote, here in the grader, the safe way."""
+    expect(path.is_file(), f"{what} wrote no file at the path it was given ({path.name}); save to exactly that path")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise Mismatch(
+            f"the file written by {what} cannot be loaded with torch.load(path, weights_only=True) ({type(error).__name__}). "
+            "It must hold model.state_dict(), a dict of tensors, not the model object") from None
+
+
+def save_reference(student, name, seed, cuda_tags=False):
+    """Saves a reference Net's state_dict into the student's folder; returns (path, reference net).
+
+    cuda_tags: the file says its tensors were on cuda:0, as a file saved on a GPU machine does.
+    """
+    reference = reference_net(seed)
+    path = student.work_dir / name
+    if not cuda_tags:
+        torch.save(reference.state_dict(), path)
+        return path, reference
+    real_location_tag = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save(reference.state_dict(), path)
+    finally:
+        torch.serialization.location_tag = real_location_tag
+    return path, reference
+
+
+def type_name(obj):
+    """The class name of an object of the student's (a proxy's type_name, or the class itself in nbgrader's kernel)."""
+    return (getattr(obj, "type_name", None) or type(obj).__qualname__).rsplit(".", 1)[-1]
+
+
+def expect_loaded_net(model, reference, device, what):
+    kind = type_name(model)
+    expect(kind == "Net", f"{what} should return a Net, got a {kind}")
+    state = model.state_dict()
+    for name, tensor in reference.state_dict().items():
+        expect(name in state, f"the Net returned by {what} has no {name!r}")
+        expect(state[name].device.type == device.type, f"{what}: {name} is on {state[name].device}, expected on {device}")
+        expect_tensor(state[name], tensor.to(device), f"{name} of the Net returned by {what}", rtol=0, atol=0)
+    x = torch.randn(3, 3, 32, 32, generator=seeded(41))
+    with torch.no_grad():
+        expected = reference(x)
+    expect_tensor(model(x.to(device)), expected.to(device), f"the outputs of the Net returned by {what}", rtol=1e-4, atol=1e-5)
+
+
+# save_model ---------------------------------------------------------------------
+
+
+@graded(points=2, exercise="save_model", section=SECTION, visible=True)
+def test_save_model_writes_a_state_dict(student):
+    """save_model writes a file that torch.load(path, weights_only=True) reads as the model's state_dict"""
+    model = student.lib("torch.nn.Linear")(7, 3)
+    expected = model.state_dict()
+    path = student.work_dir / "saved" / "linear.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    student.save_model(model, str(path))
+    saved = load_saved_file(path, "save_model(model, path)")
+    expect(isinstance(saved, dict), f"save_model should save model.state_dict(), a dict of tensors; the file holds {testkit.describe(saved)}")
+    expect(sorted(saved) == sorted(expected), f"the saved state_dict should have the entries {sorted(expected)}, it has {sorted(saved)}")
+    for name, tensor in expected.items():
+        expect_tensor(saved[name], tensor, f"saved {name}", rtol=0, atol=0)
+
+
+@graded(points=1, exercise="save_model", section=SECTION)
+def test_save_model_keeps_the_buffers(student):
+    """save_model also saves buffers, such as the running statistics of batch norm"""
+    model, state = student_model_with_buffers(student, seed=42)
+    path = student.work_dir / "saved-with-buffers.pt"
+    student.save_model(model, str(path))
+    saved = load_saved_file(path, "save_model(model, path)")
+    expect(isinstance(saved, dict), f"save_model should save model.state_dict(), a dict of tensors; the file holds {testkit.describe(saved)}")
+    missing = sorted(set(state) - set(saved))
+    expect(not missing, f"the saved state_dict lacks {missing}: save model.state_dict(), which holds the buffers too, not only the parameters")
+    for name, tensor in state.items():
+        expect_tensor(saved[name], tensor, f"saved {name}", rtol=0, atol=0)
+
+
+# load_model ---------------------------------------------------------------------
+
+
+@graded(points=2, exercise="load_model", section=SECTION, visible=True)
+def test_load_model_restores_the_saved_weights(student):
+    """load_model returns a Net with the saved weights, giving the same outputs as the saved network"""
+    path, reference = save_reference(student, "reference-net.pt", seed=43)
+    model = student.load_model(str(path), torch.device("cpu"))
+    expect_loaded_net(model, reference, torch.device("cpu"), "load_model(path, cpu)")
+
+
+@graded(points=1, exercise="load_model", section=SECTION)
+def test_load_model_returns_the_net_in_eval_mode(student):
+    """load_model returns the Net in evaluation mode (model.eval(), with parentheses)"""
+    path, _ = save_reference(student, "reference-net-eval.pt", seed=44)
+    model = student.load_model(str(path), torch.device("cpu"))
+    expect(type_name(model) == "Net", f"load_model(path, cpu) should return a Net, got a {type_name(model)}")
+    expect(model.training is False, "the Net returned by load_model is in training mode: call model.eval() before returning it")
+
+
+@graded(points=1, exercise="load_model", section=SECTION)
+def test_load_model_maps_gpu_weights_to_the_cpu(student):
+    """load_model loads a file saved on a GPU machine onto the CPU (map_location=device)"""
+    path, reference = save_reference(student, "saved-on-gpu.pt", seed=45, cuda_tags=True)
+    try:
+        model = student.load_model(str(path), torch.device("cpu"))
+    except (StudentError, RuntimeError) as error:  # StudentError: the student's process; RuntimeError: nbgrader's kernel
+        if "cuda" not in str(error).lower():
+            raise
+        raise Mismatch(
+            f"load_model could not load a file saved on a GPU machine ({str(error).rstrip('.')}). "
+            "Pass map_location=device to torch.load so the tensors go to the requested device") from None
+    expect_loaded_net(model, reference, torch.device("cpu"), "load_model(file saved on cuda, cpu)")
+
+
+@graded(points=1, exercise="load_model", section=SECTION)
+@pytest.mark.gpu
+def test_load_model_puts_the_net_on_the_requested_device(student, device):
+    """load_model puts the Net on the GPU when asked, and brings GPU weights back to the CPU"""
+    reference = reference_net(46)
+    path = student.work_dir / "reference-net-gpu.pt"
+    torch.save({name: tensor.to(device) for name, tensor in reference.state_dict().items()}, path)
+    expect_loaded_net(student.load_model(str(path), device), reference, device, f"load_model(path, {device})")
+    expect_loaded_net(student.load_model(str(path), torch.device("cpu")), reference, torch.device("cpu"), "load_model(file saved on cuda, cpu)")
