@@ -112,7 +112,7 @@ def run_hidden_tests(assignment: str, plugin) -> None:
     tests_dir = catalog.hidden_tests_dir(assignment)
     args = [
         str(tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
-        "--import-mode=importlib", f"--rootdir={tests_dir}", "-c", os.devnull, "-W", "ignore",
+        "--import-mode=importlib", f"--rootdir={catalog.HIDDEN_TESTS_DIR}", "-c", os.devnull, "-W", "ignore",
     ]
     status = pytest.main(args, plugins=[plugin])
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

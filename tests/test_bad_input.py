@@ -66,7 +66,19 @@ def old_nbformat() -> str:
     return nbformat.writes(nbformat.convert(nbformat.read(SOURCE, as_version=4), 3))
 
 
+def with_magics(notebook: dict) -> dict:
+    """Line magics, shell lines and a %%time cell around a solution, as students write them."""
+    notebook["cells"][1]["source"] = "%matplotlib inline\n!pip install --quiet torch\nfiles = !ls\n" + "".join(notebook["cells"][1]["source"])
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "sigmoid":
+            cell["source"] = "%%time\n" + "".join(cell["source"])
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                              "source": "%%bash\nrm -rf /"})
+    return notebook
+
+
 FULL_MARKS = {
+    "IPython magics and shell lines": lambda: with_magics(source_json()),
     "nbformat 3": old_nbformat,
     "saved by Colab": lambda: colab_style(source_json()),
     "saved by JupyterLab 4": lambda: jupyterlab4_style(source_json()),
