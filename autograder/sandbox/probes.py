@@ -6,7 +6,6 @@ calls) without carrying any test logic or expected values into the sandbox.
 
 from __future__ import annotations
 
-import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 
 
