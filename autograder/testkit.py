@@ -130,6 +130,21 @@ def inputs_after(student, function, *args, **kwargs) -> tuple[object, list]:
     return result, list(after)
 
 
+def reference_sgd_epoch(model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor, lr: float, batch_size: int) -> float:
+    """What one training epoch must do, on a grader-side model: plain SGD with cross-entropy over the
+    batches in order, zero_grad / backward / step on each. Returns the mean loss per sample."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    total = 0.0
+    for start in range(0, len(labels), batch_size):
+        batch_labels = labels[start:start + batch_size]
+        loss = torch.nn.functional.cross_entropy(model(inputs[start:start + batch_size]), batch_labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(batch_labels)
+    return total / len(labels)
+
+
 _DATASET_CLASSES = {
     ("MNIST", "fixture"): "torchvision.datasets.MNIST",
     ("MNIST", "real"): "torchvision.datasets.MNIST",
