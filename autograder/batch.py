@@ -77,6 +77,9 @@ def _start_worker(threads: int) -> None:
     global _worker_zygote, _worker_limits
     _worker_zygote = Zygote()
     _worker_limits = Limits(threads=threads)
+    import torch
+
+    torch.set_num_threads(threads)  # the reference computations of the tests, on this side
 
 
 def _grade_one(entry: Entry, assignment: str) -> Outcome:
