@@ -71,11 +71,12 @@ _worker_zygote = None
 _worker_limits = None
 
 
-def _start_worker(threads: int) -> None:
+def _start_worker(assignment: str, threads: int) -> None:
     from .sandbox.process import Limits, Zygote
+    from .submission import assignment_modules
 
     global _worker_zygote, _worker_limits
-    _worker_zygote = Zygote()
+    _worker_zygote = Zygote(assignment_modules(assignment))
     _worker_limits = Limits(threads=threads)
     import torch
 
@@ -98,8 +99,9 @@ def grade_all(folder: Path, assignment: str, jobs: int = 1, progress: bool = Tru
     entries = discover(folder, assignment)
     context = multiprocessing.get_context("spawn")
     outcomes = []
-    threads = max(1, (os.cpu_count() or 1) // jobs)  # more torch threads than cores slows every job down
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
+    threads = max(1, len(os.sched_getaffinity(0)) // jobs)  # more torch threads than cores slows every job down
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=_start_worker, initargs=(assignment, threads)) as pool:
         futures = {pool.submit(_grade_one, entry, assignment): entry for entry in entries}
         for future in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=assignment, unit="notebook"):
             try:

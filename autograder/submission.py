@@ -95,11 +95,13 @@ def _declared_assignment(path: Path) -> str | None:
 
 def preload_modules(submission: Submission) -> set[str]:
     """What the launcher should import: the submission's imports and the reference notebook's."""
-    reference = catalog.notebook_path("assignments", submission.assignment)
-    modules = set(submission.imports)
-    if reference.is_file():
-        modules |= read(reference, submission.assignment).imports
-    return modules
+    return submission.imports | assignment_modules(submission.assignment)
+
+
+def assignment_modules(assignment: str) -> set[str]:
+    """The modules the reference notebook of `assignment` imports."""
+    reference = catalog.notebook_path("assignments", assignment)
+    return read(reference, assignment).imports if reference.is_file() else set()
 
 
 def load(path: Path, assignment: str | None = None) -> Submission:

@@ -31,7 +31,7 @@ class Limits:
 
     memory_bytes: int = 3 << 30
     file_bytes: int = 256 << 20
-    threads: int = 2
+    threads: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))  # torch threads: the cores we may use
     read_dirs: tuple[str, ...] = ()
     max_processes: int = 64
     cell_seconds: float = 30.0
