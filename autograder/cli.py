@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -73,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _grade(args) -> int:
     submission = load(args.submission, args.assignment)
-    with _launcher_for(submission) as zygote:
+    with Zygote(preload_modules(submission)) as zygote:  # before the grader reads any hidden test
         from .grading import DataSource, grade_submission
         from .reports import classroom, gradescope, text
 
@@ -94,20 +93,6 @@ def _grade(args) -> int:
     else:
         sys.stdout.write(rendered)
     return EXIT_GRADED
-
-
-@contextlib.contextmanager
-def _launcher_for(submission):
-    """The sandbox launcher, started before this process imports torch so that both import at once.
-
-    The hidden tests read datasets through torchvision on this side too: importing it
-    here, while the launcher is still importing, takes its 2 s off the first test.
-    """
-    modules = preload_modules(submission)
-    with Zygote(modules) as zygote:
-        if "torchvision" in modules:
-            import torchvision.datasets  # noqa: F401
-        yield zygote
 
 
 def _grade_all(args) -> int:
@@ -150,7 +135,7 @@ def _mutation_score(args) -> int:
 
 def _check(args) -> int:
     submission = load(args.notebook, args.assignment)
-    with _launcher_for(submission) as zygote:
+    with Zygote(preload_modules(submission)) as zygote:  # before the grader reads any hidden test
         from .grading import grade_submission
         from .reports import text
 

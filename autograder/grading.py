@@ -76,13 +76,9 @@ class GradeReport:
         return sum(result.max_points for result in self.results)
 
 
-def grade(path: Path, assignment: str | None = None, *, zygote: Zygote | None = None, **options) -> GradeReport:
+def grade(path: Path, assignment: str | None = None, *, zygote: Zygote, **options) -> GradeReport:
     """Grades one submission. Raises SubmissionNotFound or UnknownAssignment when it cannot start."""
-    submission = submissions.load(Path(path), assignment)
-    if zygote is not None:
-        return grade_submission(submission, zygote, **options)
-    with Zygote(submissions.preload_modules(submission)) as own_zygote:
-        return grade_submission(submission, own_zygote, **options)
+    return grade_submission(submissions.load(Path(path), assignment), zygote, **options)
 
 
 def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "cpu", visible_only: bool = False,

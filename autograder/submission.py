@@ -94,14 +94,15 @@ def _declared_assignment(path: Path) -> str | None:
 
 
 def preload_modules(submission: Submission) -> set[str]:
-    """What the launcher should import: the submission's imports and the reference notebook's."""
+    """What the launcher should import: the submission's imports and its assignment's."""
     return submission.imports | assignment_modules(submission.assignment)
 
 
 def assignment_modules(assignment: str) -> set[str]:
-    """The modules the reference notebook of `assignment` imports."""
-    reference = catalog.notebook_path("assignments", assignment)
-    return read(reference, assignment).imports if reference.is_file() else set()
+    """The modules the student notebook of `assignment` imports. Read from the release, not the
+    reference: the launcher starts as a copy of this process, which must not hold a solution then."""
+    release = catalog.notebook_path("release", assignment)
+    return read(release, assignment).imports if release.is_file() else set()
 
 
 def load(path: Path, assignment: str | None = None) -> Submission:

@@ -8,7 +8,6 @@ import queue
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -19,7 +18,6 @@ from typing import Iterable
 
 from .channel import Channel, FrameError
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _START_TIMEOUT = 120.0
 PRELOADABLE = ("matplotlib", "numpy", "torchvision", "tqdm")  # torch is always loaded
@@ -51,19 +49,29 @@ class StudentCrashed(StudentProcessError):
 
 
 class Zygote:
-    """A pre-initialised process (see zygote.py) that forks student processes on request."""
+    """A pre-initialised process (see zygote.py) that forks student processes on request.
+
+    It is forked from this process once torch and `preload` are imported here, so
+    that one import serves the grader, the launcher and every student. Start it
+    before this process reads anything a student must not see (hidden tests,
+    solutions, expected values): the launcher and its students begin as a copy
+    of this process's memory.
+    """
 
     def __init__(self, preload: Iterable[str] = PRELOADABLE):
-        """`preload`: modules students import that the launcher imports once (see PRELOADABLE)."""
+        """`preload`: modules students import that are imported once, here (see PRELOADABLE)."""
+        from . import zygote
+
+        zygote.preload(sorted(set(preload) & set(PRELOADABLE)))
         self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        bootstrap = f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); from autograder.sandbox.zygote import main; main()"
-        env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
-        modules = sorted(set(preload) & set(PRELOADABLE))
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, str(remote.fileno()), ",".join(modules)],
-            pass_fds=[remote.fileno()], cwd=tempfile.gettempdir(), env=env,
-        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._pid = os.fork()
+        if self._pid == 0:
+            self._control.close()
+            zygote.serve(remote)  # never returns
         remote.close()
+        self._status: int | None = None
         self._forked: queue.Queue = queue.Queue()
         self._exits: dict[int, int] = {}
         self._exit_event = threading.Condition()
@@ -116,16 +124,28 @@ class Zygote:
         with self._exit_event:
             while pid not in self._exits:
                 left = deadline - time.monotonic()
-                if left <= 0 or self._process.poll() is not None:
+                if left <= 0 or self._ended():
                     return None
                 self._exit_event.wait(left)
             return self._exits.pop(pid)
 
+    def _ended(self) -> bool:
+        if self._status is None:
+            try:
+                pid, status = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self._pid, 0
+            if pid:
+                self._status = status
+        return self._status is not None
+
     def close(self) -> None:
         """Ends the launcher at once (it holds no state); its children die with it."""
         self._control.close()
-        self._process.kill()
-        self._process.wait()
+        if not self._ended():
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._status = 0
 
     def __enter__(self):
         return self

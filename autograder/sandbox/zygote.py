@@ -1,13 +1,16 @@
-"""A clean process that imports torch once, then forks one sandbox per request.
+"""The launcher: a copy of the grader, taken before it reads anything secret, that forks one sandbox per request.
 
-It never sees a hidden test or an expected value: it only imports the
-libraries students use and the worker. Forking it costs milliseconds, where
-starting Python and importing torch and torchvision costs seconds.
+process.Zygote imports torch, the sandbox and the libraries students use
+(preload), then forks this launcher from the grader. It starts before the
+grader reads a hidden test, a solution or an expected value, so none is in
+its memory. Forking it costs milliseconds, where starting Python and
+importing torch and torchvision costs seconds; and one import serves the
+grader, the launcher and every student process.
 
 Control messages (JSON over a SOCK_SEQPACKET socket):
   grader -> zygote: {"fork": config} with two descriptors: the channel socket
                     and the write end of the output pipe
-  zygote -> grader: {"forked": pid} and, later, {"exited": pid, "status": n}
+  zygote -> grader: {"ready": pid}, {"forked": pid} and, later, {"exited": pid, "status": n}
 
 It is also the subreaper of everything the student processes start: a process
 that outlives its parent (a daemon, a double fork) becomes its child and is
@@ -17,22 +20,66 @@ killed at once.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
+import importlib
 import json
 import os
 import select
 import signal
 import socket
 import sys
+import tempfile
 import traceback
+from typing import NoReturn
 
 from .guards import PIDS_CGROUP_ROOTS, remove_cgroup
 
 _PR_SET_CHILD_SUBREAPER = 36
 
 
-def main() -> None:
-    control = socket.socket(fileno=int(sys.argv[1]))
-    _preload([name for name in sys.argv[2].split(",") if name])
+def preload(modules: list[str]) -> None:
+    """Imports torch, the sandbox, and the heavy modules the notebooks to grade import (in the grader)."""
+    import torch  # noqa: F401
+
+    from . import audit, guards, probes, worker  # noqa: F401
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "matplotlib":
+            importlib.import_module("matplotlib.pyplot")
+        if name == "torchvision":  # the data fixtures; the sandbox cannot read the grader's files later
+            importlib.import_module("autograder.fixtures.cifar10")
+
+
+def serve(control: socket.socket) -> NoReturn:
+    """The launcher's whole life, in the child just forked from the grader: it never returns."""
+    try:
+        _leave_the_grader(control.fileno())
+        _serve(control)
+    except BaseException:  # noqa: B036 - the launcher must never run on in the grader's code
+        traceback.print_exc()
+        os._exit(70)
+    os._exit(0)
+
+
+def _leave_the_grader(control_fd: int) -> None:
+    """Drops what the fork copied from the grader: its descriptors, signal handlers, folder and plotting backend."""
+    faulthandler.disable()
+    os.closerange(3, control_fd)
+    os.closerange(control_fd + 1, 1 << 16)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle: it then ends the launcher
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.chdir(tempfile.gettempdir())
+    sys.dont_write_bytecode = True
+    os.environ["MPLBACKEND"] = "Agg"
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg", force=True)
+
+
+def _serve(control: socket.socket) -> None:
     ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of student processes come here
     students: set[int] = set()
     cgroups: set[str] = set()  # pids cgroups of ended students, removed once empty
@@ -52,25 +99,6 @@ def main() -> None:
         for fd in fds:
             os.close(fd)
         control.send(json.dumps({"forked": pid}).encode())
-
-
-def _preload(modules: list[str]) -> None:
-    """Imports torch, the sandbox, and the heavy modules the notebooks to grade import."""
-    import importlib
-
-    import torch  # noqa: F401
-
-    from . import audit, guards, probes, worker  # noqa: F401
-
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-        if name == "matplotlib":
-            importlib.import_module("matplotlib.pyplot")
-        if name == "torchvision":  # the data fixtures; the sandbox cannot read the grader's files later
-            importlib.import_module("autograder.fixtures.cifar10")
 
 
 def _fork(config: dict, fds: list[int], control: socket.socket) -> int:
@@ -97,6 +125,7 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     from .worker import Worker
 
     os.setsid()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python program
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)
@@ -148,8 +177,3 @@ def _kill_orphans(students: set[int]) -> None:
                 os.kill(int(entry.name), signal.SIGKILL)
             except OSError:
                 pass
-
-
-
-if __name__ == "__main__":
-    main()
