@@ -5,6 +5,12 @@
 nbgrader runs in a scratch course folder with this repo's nbgrader_config.py,
 so no gradebook is written here; the generated notebooks are then copied into
 release/<id>/ and solutions/<id>/. Never edit those folders by hand.
+
+generate_solution executes the solutions, demos included, so that solutions/
+shows what a student sees after the deadline (plots, accuracies, the hidden
+tests' PASS lines). The demos read their data from $PYTORCH_COURSE_DATA: the
+offline fixtures unless it is already set (a TA with the real downloads can
+point it there).
 """
 
 from __future__ import annotations
@@ -17,20 +23,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog
+from . import catalog, fixtures
 
 GENERATED = ("release", "solutions")
 SOLUTION_ONLY = ("*.pt",)  # trained reference weights: in solutions/, never in the students' release
+DATA_VARIABLE = "PYTORCH_COURSE_DATA"  # the notebooks' data folder
+SOLUTION_CELL_TIMEOUT = 180  # seconds per cell when the solutions run (nbgrader's default of 30 is tight for the hidden tests)
 
 
-def generate(assignment: str, destination: Path) -> None:
-    """Writes <destination>/release/<id>/ and <destination>/solutions/<id>/ for one assignment."""
+def generate(assignment: str, destination: Path, run_solutions: bool = True) -> None:
+    """Writes <destination>/release/<id>/ and <destination>/solutions/<id>/ for one assignment.
+
+    run_solutions=False leaves the solutions without outputs (minutes faster: for comparing code and text).
+    """
     with tempfile.TemporaryDirectory(prefix="course-") as scratch:
         course = Path(scratch)
         shutil.copy(catalog.REPO_ROOT / "nbgrader_config.py", course)
         shutil.copytree(catalog.REPO_ROOT / "assignments" / assignment, course / "assignments" / assignment)
-        _nbgrader(course, "generate_assignment", assignment)
-        _nbgrader(course, "generate_solution", assignment)
+        run_nbgrader(course, "generate_assignment", assignment, "--force")
+        execution = f"--Execute.timeout={SOLUTION_CELL_TIMEOUT}" if run_solutions else "--Execute.enabled=False"
+        run_nbgrader(course, "generate_solution", assignment, "--force", execution, env=solution_environment())
         for kind in GENERATED:
             target = destination / kind / assignment
             shutil.rmtree(target, ignore_errors=True)
@@ -40,19 +52,32 @@ def generate(assignment: str, destination: Path) -> None:
                 _normalise(notebook)
 
 
-def _nbgrader(course: Path, command: str, assignment: str) -> None:
+def run_nbgrader(course: Path, *arguments: str, env: dict[str, str] | None = None,
+                 check: bool = True) -> subprocess.CompletedProcess:
+    """`nbgrader ARGUMENTS` in the course folder `course`; with `check`, a failure raises RuntimeError."""
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", command, assignment, "--force"],
-        cwd=course, capture_output=True, text=True, env=tool_environment(),
+        [sys.executable, "-m", "nbgrader", *arguments],
+        cwd=course, capture_output=True, text=True, env=env or tool_environment(),
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader {command} {assignment} failed:\n{result.stdout}\n{result.stderr}")
+    if check and result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
 
 
 def tool_environment() -> dict[str, str]:
     """The environment with this Python's bin folder first: nbgrader runs `alembic` from PATH."""
     bin_dir = str(Path(sys.executable).parent)
     return dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]))
+
+
+def solution_environment() -> dict[str, str]:
+    """tool_environment() for running the solutions: the data folder set (the fixtures unless the caller set
+    one), and no MPLBACKEND, so that the kernel draws inline and the plots are kept in the outputs."""
+    environment = tool_environment()
+    if not environment.get(DATA_VARIABLE):
+        environment[DATA_VARIABLE] = str(fixtures.ensure_fixtures())
+    environment.pop("MPLBACKEND", None)
+    return environment
 
 
 def _normalise(notebook: Path) -> None:

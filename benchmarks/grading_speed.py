@@ -79,7 +79,7 @@ def per_assignment_row(assignment: str, repeats: int, scratch: Path, graders: di
             seconds, peak = timed([sys.executable, "-m", "autograder", "grade", str(reference)], cwd=root)
             grade[label].append(seconds)
             peaks += [peak] if not label else []
-        autograde.append(timed(course.autograde_command())[0])
+        autograde.append(timed(course.autograde_command(), check=False)[0])
     a, c = statistics.median(floor), statistics.median(autograde)
     b, *before = (statistics.median(times) for times in grade.values())
     compute = tests_compute(assignment)
@@ -120,7 +120,7 @@ def class_run(size: int, scratch: Path, graders: dict[str, Path]) -> str:
         grade_all_seconds[label] = seconds
         lines.append(f"  (d{label}) autograder grade-all --jobs 2 {seconds:8.1f} s  {seconds / size:6.2f} s per submission"
                      f"  peak memory per worker (with its sandboxes): {worker_peak:.0f} MB")
-    e, _ = timed(course.autograde_command())
+    e, _ = timed(course.autograde_command(), check=False)  # exits 1 when a notebook is unreadable
     lines.append(f"  (e) nbgrader autograde            {e:8.1f} s  {e / size:6.2f} s per submission")
     lines.append(f"  (e)/(d) {e / grade_all_seconds['']:.1f}x")
     return "\n".join(lines)
@@ -181,8 +181,7 @@ class ScratchCourse:
         root.mkdir(parents=True)
         shutil.copy(catalog.REPO_ROOT / "nbgrader_config.py", root)
         shutil.copytree(catalog.REPO_ROOT / "assignments" / assignment, root / "assignments" / assignment)
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-                       cwd=root, check=True, capture_output=True, env=publish.tool_environment())
+        publish.run_nbgrader(root, "generate_assignment", assignment, "--force")
 
     def release_notebook(self) -> Path:
         return self.root / "release" / self.assignment / f"{self.assignment}.ipynb"
@@ -199,10 +198,11 @@ class ScratchCourse:
 
 # Measuring -------------------------------------------------------------------------------------
 
-def timed(command: list[str], cwd: Path = catalog.REPO_ROOT, per_child: bool = False) -> tuple[float, float]:
+def timed(command: list[str], cwd: Path = catalog.REPO_ROOT, per_child: bool = False,
+          check: bool = True) -> tuple[float, float]:
     """Wall seconds of `command` run in `cwd` (`python -m` imports the package found there), and its
     peak memory in MB: of its whole process tree, or with per_child of the largest tree below one of
-    its direct children (a grade-all worker)."""
+    its direct children (a grade-all worker). With `check`, a failing command stops the benchmark."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env=publish.tool_environment())
     started = time.perf_counter()
@@ -211,6 +211,8 @@ def timed(command: list[str], cwd: Path = catalog.REPO_ROOT, per_child: bool = F
     process.wait()
     seconds = time.perf_counter() - started
     sampler.stop()
+    if check and process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed with exit status {process.returncode}")
     return seconds, sampler.peak_mb
 
 

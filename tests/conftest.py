@@ -10,15 +10,28 @@ from autograder.grading import grade
 from autograder.sandbox.process import Limits, Zygote
 
 MUTATION_TABLES: list[str] = []  # filled by the mutation tests, printed at the end of the run
+KERNEL_RUNS: list[str] = []  # seconds per notebook run in a kernel (test_notebooks_in_kernel.py), printed at the end
 
 # For notebooks that hang on purpose: they wait out these limits.
 FAST_LIMITS = Limits(cell_seconds=5.0, test_seconds_cap=5.0)
 
 
+LAUNCHER = pytest.StashKey[Zygote]()
+
+
+def pytest_configure(config):
+    config.stash[LAUNCHER] = Zygote()  # forked from this process: before any test runs or starts a thread
+
+
+def pytest_unconfigure(config):
+    if LAUNCHER in config.stash:
+        config.stash[LAUNCHER].close()
+
+
 @pytest.fixture(scope="session")
-def zygote():
-    with Zygote() as launcher:
-        yield launcher
+def zygote(pytestconfig):
+    """The sandbox launcher shared by the whole test run."""
+    return pytestconfig.stash[LAUNCHER]
 
 
 @pytest.fixture
@@ -68,3 +81,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("mutation score")
         for table in MUTATION_TABLES:
             terminalreporter.write_line(table)
+    if KERNEL_RUNS:
+        terminalreporter.section("notebooks run in a kernel")
+        for line in KERNEL_RUNS:
+            terminalreporter.write_line(line)

@@ -4,8 +4,6 @@ feedback and export, with the real sqlite gradebook. Its scores equal `autograde
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,11 +16,6 @@ NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 COURSE = "intro-pytorch"
 
 
-def nbgrader(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
-                         env=publish.tool_environment(), timeout=900)
-    assert run.returncode == 0 or not check, f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
-    return run
 
 
 def solution_sources(notebook: Path) -> dict[str, str]:
@@ -60,21 +53,21 @@ def course(tmp_path_factory):
     shutil.copytree(catalog.REPO_ROOT / "assignments" / ASSIGNMENT, course / "assignments" / ASSIGNMENT)
     exchange_options = [f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={COURSE}"]
     for student in SUBMISSIONS:
-        nbgrader(course, "db", "student", "add", student)
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    nbgrader(course, "release_assignment", ASSIGNMENT, *exchange_options)
+        publish.run_nbgrader(course, "db", "student", "add", student)
+    publish.run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    publish.run_nbgrader(course, "release_assignment", ASSIGNMENT, *exchange_options)
     for student, work in SUBMISSIONS.items():
         home = root / "students" / student
         home.mkdir(parents=True)
-        nbgrader(home, "fetch_assignment", ASSIGNMENT, *exchange_options)
+        publish.run_nbgrader(home, "fetch_assignment", ASSIGNMENT, *exchange_options)
         work(home / ASSIGNMENT / NOTEBOOK)
-        nbgrader(home, "submit", ASSIGNMENT, f"--student={student}", *exchange_options)
-    nbgrader(course, "collect", ASSIGNMENT, *exchange_options)
-    autograde = nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
+        publish.run_nbgrader(home, "submit", ASSIGNMENT, f"--student={student}", *exchange_options)
+    publish.run_nbgrader(course, "collect", ASSIGNMENT, *exchange_options)
+    autograde = publish.run_nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     failed = {line.split("for student '")[1].split("'")[0] for line in autograde.stderr.splitlines() if "for student '" in line}
     assert failed == {"dee"}, autograde.stderr  # nbgrader grades the others, then exits 1 for the broken one
-    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
-    nbgrader(course, "export", "--to=grades.csv")
+    publish.run_nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    publish.run_nbgrader(course, "export", "--to=grades.csv")
     with open(course / "grades.csv") as grades:
         exported = {row["student_id"]: row for row in csv.DictReader(grades)}
     return course, exported
