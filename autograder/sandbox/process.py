@@ -54,8 +54,8 @@ class Zygote:
     It is forked from this process once torch and `preload` are imported here, so
     that one import serves the grader, the launcher and every student. Start it
     before this process reads anything a student must not see (hidden tests,
-    solutions, expected values): the launcher and its students begin as a copy
-    of this process's memory.
+    solutions, expected values), and before it starts a thread: the launcher and
+    its students begin as a copy of this process's memory.
     """
 
     def __init__(self, preload: Iterable[str] = PRELOADABLE):
