@@ -99,10 +99,15 @@ def preload_modules(submission: Submission) -> set[str]:
 
 
 def assignment_modules(assignment: str) -> set[str]:
-    """The modules the student notebook of `assignment` imports. Read from the release, not the
-    reference: the launcher starts as a copy of this process, which must not hold a solution then."""
+    """The modules the student notebook of `assignment` imports, and "torch.optim" when its code uses an
+    optimizer. Read from the release, not the reference: the launcher starts as a copy of this process,
+    which must not hold a solution then."""
     release = catalog.notebook_path("release", assignment)
-    return read(release, assignment).imports if release.is_file() else set()
+    if not release.is_file():
+        return set()
+    cells = json.loads(release.read_text())["cells"]
+    trains = any("optim." in _joined(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+    return read(release, assignment).imports | ({"torch.optim"} if trains else set())
 
 
 def load(path: Path, assignment: str | None = None) -> Submission:

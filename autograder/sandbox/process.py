@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from . import zygote
 from .channel import Channel, FrameError
 
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _START_TIMEOUT = 120.0
-PRELOADABLE = ("matplotlib", "numpy", "torchvision", "tqdm")  # torch is always loaded
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,9 @@ class Zygote:
     its students begin as a copy of this process's memory.
     """
 
-    def __init__(self, preload: Iterable[str] = PRELOADABLE):
-        """`preload`: modules students import that are imported once, here (see PRELOADABLE)."""
-        from . import zygote
-
-        zygote.preload(sorted(set(preload) & set(PRELOADABLE)))
+    def __init__(self, preload: Iterable[str] | None = None):
+        """`preload`: modules the notebooks use, imported once, here (see zygote.PRELOADS; default: all)."""
+        zygote.preload(sorted(zygote.PRELOADS if preload is None else preload))
         self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
