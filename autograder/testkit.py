@@ -11,6 +11,7 @@ what was expected, what came back, never the test's source.
 
 from __future__ import annotations
 
+import collections
 import math
 
 import pytest
@@ -163,3 +164,19 @@ def dataset(data, name: str, train: bool, transform=None, student=None):
     path = _DATASET_CLASSES[(name, data.kind)]
     dataset_class = student.lib(path) if student is not None else import_path(path)
     return dataset_class(str(data.root), train=train, download=False, transform=transform)
+
+
+def lecture_cifar_net(seed: int) -> torch.nn.Module:
+    """The lecture's CIFAR10 Net (04-convnets), built in the grader, with seeded weights."""
+    nn = torch.nn
+    net = nn.Sequential(collections.OrderedDict([
+        ("conv1", nn.Conv2d(3, 16, kernel_size=3, padding=1)), ("act1", nn.Tanh()), ("pool1", nn.MaxPool2d(2)),
+        ("conv2", nn.Conv2d(16, 8, kernel_size=3, padding=1)), ("act2", nn.Tanh()), ("pool2", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()), ("fc1", nn.Linear(8 * 8 * 8, 32)), ("act3", nn.Tanh()), ("fc2", nn.Linear(32, 10)),
+    ]))
+    generator = seeded(seed)
+    with torch.no_grad():
+        for name, parameter in net.named_parameters():
+            fan_in = parameter[0].numel() if name.endswith("weight") else 10
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) / math.sqrt(fan_in))
+    return net.eval()

@@ -134,14 +134,14 @@ def make_class(course: ScratchCourse, size: int) -> dict[str, int]:
     counts = {"correct": round(size * 0.4), "partly wrong": round(size * 0.4), "stubs": round(size * 0.08)}
     counts["broken"] = size - sum(counts.values())
     scratch = course.root / "mutants"
+    scratch.mkdir()
+    (scratch / "correct.ipynb").write_text(correct)
     number = 0
     for kind, count in counts.items():
         for index in range(count):
             if kind == "correct":
                 text = correct
             elif kind == "partly wrong":
-                (scratch / "correct.ipynb").parent.mkdir(exist_ok=True)
-                (scratch / "correct.ipynb").write_text(correct)
                 text = mutation.apply(scratch / "correct.ipynb", mutants[index % len(mutants)], scratch / "m.ipynb").read_text()
             elif kind == "stubs":
                 text = stub

@@ -1,13 +1,12 @@
 """The lecture's ConvNet for CIFAR10, its layer math and its parameters (lecture Part 05)."""
 
-import math
 from collections import OrderedDict
 
 import torch
 from torch import nn
 
 from autograder import testkit
-from autograder.testkit import expect, expect_tensor, graded, seeded
+from autograder.testkit import expect, expect_tensor, graded, lecture_cifar_net, seeded
 
 CONVNET = "Part 05 · Convolutional Neural Networks (ConvNets)"
 LAYER_MATH = "Part 05 · Layer math"
@@ -24,24 +23,9 @@ def type_name(obj):
     return (getattr(obj, "type_name", None) or type(obj).__qualname__).rsplit(".", 1)[-1]
 
 
-def reference_net(seed):
-    """The lecture's Net, built here, with seeded weights."""
-    net = nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(3, 16, kernel_size=3, padding=1)), ("act1", nn.Tanh()), ("pool1", nn.MaxPool2d(2)),
-        ("conv2", nn.Conv2d(16, 8, kernel_size=3, padding=1)), ("act2", nn.Tanh()), ("pool2", nn.MaxPool2d(2)),
-        ("flatten", nn.Flatten()), ("fc1", nn.Linear(8 * 8 * 8, 32)), ("act3", nn.Tanh()), ("fc2", nn.Linear(32, 10)),
-    ]))
-    generator = seeded(seed)
-    with torch.no_grad():
-        for name, parameter in net.named_parameters():
-            fan_in = parameter[0].numel() if name.endswith("weight") else 10
-            parameter.copy_(torch.randn(parameter.shape, generator=generator) / math.sqrt(fan_in))
-    return net.eval()
-
-
 def expect_lecture_state_dict(state, what):
     """`state` (names -> tensors) must have the keys and shapes of the lecture's Net."""
-    expected = reference_net(0).state_dict()
+    expected = lecture_cifar_net(0).state_dict()
     expect(isinstance(state, dict), f"{what} should be a dict of tensors (a state_dict), got {testkit.describe(state)}")
     missing = [name for name in expected if name not in state]
     extra = [name for name in state if name not in expected]
@@ -84,7 +68,7 @@ def test_net_has_the_lectures_layers(student):
 @graded(points=2, exercise="Net", section=CONVNET, visible=True)
 def test_net_computes_the_lectures_forward_pass(student):
     """Net with given weights turns a batch of 6 images into the lecture's [6, 10] scores (no softmax)"""
-    reference = reference_net(1)
+    reference = lecture_cifar_net(1)
     model = student_net_with(student, reference.state_dict())
     x = torch.randn(6, 3, 32, 32, generator=seeded(2))
     with torch.no_grad():
@@ -95,7 +79,7 @@ def test_net_computes_the_lectures_forward_pass(student):
 @graded(points=1, exercise="Net", section=LAYER_MATH)
 def test_net_keeps_a_batch_of_one(student):
     """Net turns a batch of ONE image into scores of shape [1, 10]"""
-    reference = reference_net(3)
+    reference = lecture_cifar_net(3)
     model = student_net_with(student, reference.state_dict())
     x = torch.randn(1, 3, 32, 32, generator=seeded(4))
     with torch.no_grad():

@@ -1,32 +1,13 @@
 """Saving and loading a state_dict (lecture Part 05, Saving and loading the models)."""
 
-import math
-from collections import OrderedDict
-
 import pytest
 import torch
-from torch import nn
 
 from autograder import testkit
 from autograder.student import StudentError
-from autograder.testkit import Mismatch, expect, expect_tensor, graded, seeded
+from autograder.testkit import Mismatch, expect, expect_tensor, graded, lecture_cifar_net, seeded
 
 SECTION = "Part 05 · Saving and loading the models"
-
-
-def reference_net(seed):
-    """The lecture's Net, built here, with seeded weights."""
-    net = nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(3, 16, kernel_size=3, padding=1)), ("act1", nn.Tanh()), ("pool1", nn.MaxPool2d(2)),
-        ("conv2", nn.Conv2d(16, 8, kernel_size=3, padding=1)), ("act2", nn.Tanh()), ("pool2", nn.MaxPool2d(2)),
-        ("flatten", nn.Flatten()), ("fc1", nn.Linear(8 * 8 * 8, 32)), ("act3", nn.Tanh()), ("fc2", nn.Linear(32, 10)),
-    ]))
-    generator = seeded(seed)
-    with torch.no_grad():
-        for name, parameter in net.named_parameters():
-            fan_in = parameter[0].numel() if name.endswith("weight") else 10
-            parameter.copy_(torch.randn(parameter.shape, generator=generator) / math.sqrt(fan_in))
-    return net.eval()
 
 
 def student_model_with_buffers(student, seed):
@@ -57,7 +38,7 @@ def save_reference(student, name, seed, cuda_tags=False):
 
     cuda_tags: the file says its tensors were on cuda:0, as a file saved on a GPU machine does.
     """
-    reference = reference_net(seed)
+    reference = lecture_cifar_net(seed)
     path = student.work_dir / name
     if not cuda_tags:
         torch.save(reference.state_dict(), path)
@@ -161,7 +142,7 @@ def test_load_model_maps_gpu_weights_to_the_cpu(student):
 @pytest.mark.gpu
 def test_load_model_puts_the_net_on_the_requested_device(student, device):
     """load_model puts the Net on the GPU when asked, and brings GPU weights back to the CPU"""
-    reference = reference_net(46)
+    reference = lecture_cifar_net(46)
     path = student.work_dir / "reference-net-gpu.pt"
     torch.save({name: tensor.to(device) for name, tensor in reference.state_dict().items()}, path)
     expect_loaded_net(student.load_model(str(path), device), reference, device, f"load_model(path, {device})")
