@@ -22,6 +22,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from . import manifest
+from .results import Report
+
 MAX_UNZIPPED_BYTES = 200 << 20
 
 
@@ -34,8 +37,7 @@ class Entry:
 @dataclass
 class Outcome:
     student: str
-    report: object | None = None  # a GradeReport when grading ran
-    error: str | None = None  # why it could not be graded (it then scores 0)
+    report: Report  # with `problem` set when it could not be graded (it then scores 0)
 
 
 def discover(folder: Path, assignment: str) -> list[Entry]:
@@ -72,11 +74,11 @@ _worker_limits = None
 
 
 def _start_worker(assignment: str, threads: int) -> None:
-    from .sandbox.process import Limits, Zygote
-    from .submission import assignment_modules
+    from . import launcher
+    from .sandbox.process import Limits
 
     global _worker_zygote, _worker_limits
-    _worker_zygote = Zygote(assignment_modules(assignment))
+    _worker_zygote = launcher.start([assignment])
     _worker_limits = Limits(threads=threads)
     import torch
 
@@ -89,10 +91,9 @@ def _grade_one(entry: Entry, assignment: str) -> Outcome:
     try:
         with tempfile.TemporaryDirectory(prefix="unzipped-") as scratch:
             notebook = unpack(entry, Path(scratch), assignment)
-            report = grade(notebook, assignment, zygote=_worker_zygote, limits=_worker_limits)
-            return Outcome(entry.student, report=report, error=report.problem)
+            return Outcome(entry.student, grade(notebook, assignment, zygote=_worker_zygote, limits=_worker_limits))
     except Exception as error:  # any failure is this submission's alone
-        return Outcome(entry.student, error=f"{type(error).__name__}: {error}")
+        return Outcome(entry.student, manifest.ungradable(assignment, str(entry.path), f"{type(error).__name__}: {error}"))
 
 
 def grade_all(folder: Path, assignment: str, jobs: int = 1, progress: bool = True) -> list[Outcome]:
@@ -107,7 +108,9 @@ def grade_all(folder: Path, assignment: str, jobs: int = 1, progress: bool = Tru
             try:
                 outcomes.append(future.result())
             except Exception as error:  # the worker process itself died
-                outcomes.append(Outcome(futures[future].student, error=f"the grading worker failed: {error}"))
+                entry = futures[future]
+                problem = f"the grading worker failed: {error}"
+                outcomes.append(Outcome(entry.student, manifest.ungradable(assignment, str(entry.path), problem)))
     return sorted(outcomes, key=lambda outcome: outcome.student)
 
 
@@ -122,30 +125,30 @@ def write_outputs(outcomes: list[Outcome], output_dir: Path) -> None:
         writer.writerow(["student", "score", "max_score", "status"])
         for outcome in outcomes:
             report = outcome.report
-            status = f"not graded: {outcome.error}" if outcome.error else "graded"
-            writer.writerow([outcome.student, f"{report.score:g}" if report else 0, f"{report.max_score:g}" if report else "", status])
-            feedback = text.render(report) if report else f"Your submission could not be graded: {outcome.error}\n"
-            (feedback_dir / f"{outcome.student}.txt").write_text(feedback)
+            status = f"not graded: {report.problem}" if report.problem else "graded"
+            writer.writerow([outcome.student, f"{report.score:g}", f"{report.max_score:g}", status])
+            (feedback_dir / f"{outcome.student}.txt").write_text(text.render(report))
     (output_dir / "summary.txt").write_text(summary(outcomes))
 
 
 def summary(outcomes: list[Outcome]) -> str:
-    graded = [outcome.report for outcome in outcomes if not outcome.error]
-    failed = [outcome for outcome in outcomes if outcome.error]
+    graded = [outcome.report for outcome in outcomes if not outcome.report.problem]
+    failed = [outcome for outcome in outcomes if outcome.report.problem]
     lines = [f"{len(graded)} graded, {len(failed)} could not be graded"]
     if failed:
-        lines += ["", "Could not be graded:"] + [f"  {outcome.student}: {outcome.error}" for outcome in failed]
+        lines += ["", "Could not be graded:"] + [f"  {outcome.student}: {outcome.report.problem}" for outcome in failed]
     if graded:
         lines += ["", "Share of students passing each test:"]
-        for title, share in pass_rates(graded):
-            lines.append(f"  {share:6.0%}  {title}")
+        for label, share in pass_rates(graded):
+            lines.append(f"  {share:6.0%}  {label}")
     return "\n".join(lines) + "\n"
 
 
-def pass_rates(reports) -> list[tuple[str, float]]:
+def pass_rates(reports: list[Report]) -> list[tuple[str, float]]:
     passed: dict[str, int] = {}
+    labels: dict[str, str] = {}
     for report in reports:
         for result in report.results:
-            key = f"{result.exercise}: {result.title}"
-            passed[key] = passed.get(key, 0) + int(result.passed)
-    return [(key, count / len(reports)) for key, count in passed.items()]
+            labels[result.node_id] = result.label
+            passed[result.node_id] = passed.get(result.node_id, 0) + int(result.passed)
+    return [(labels[node_id], count / len(reports)) for node_id, count in passed.items()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,18 +22,6 @@ def hidden_tests_dir(assignment: str) -> Path:
         known = ", ".join(assignment_ids())
         raise UnknownAssignment(f"unknown assignment {assignment!r}; known assignments: {known}")
     return HIDDEN_TESTS_DIR / assignment
-
-
-def solution_exercises(assignment: str) -> list[str]:
-    """The exercise names of an assignment, in notebook order: the grade_ids of its solution code cells."""
-    path = notebook_path("assignments", assignment)
-    if not path.is_file():
-        return []
-    return [
-        cell["metadata"]["nbgrader"]["grade_id"]
-        for cell in json.loads(path.read_text())["cells"]
-        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution")
-    ]
 
 
 def notebook_path(kind: str, assignment: str) -> Path:

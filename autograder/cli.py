@@ -7,9 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import catalog
-from .sandbox.process import Zygote
-from .submission import SubmissionNotFound, load, preload_modules
+from . import catalog, launcher
+from .submission import SubmissionNotFound, load
 
 EXIT_GRADED = 0
 EXIT_CHECK_FAILED = 1
@@ -72,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _grade(args) -> int:
     submission = load(args.submission, args.assignment)
-    with Zygote(preload_modules(submission)) as zygote:  # before the grader reads any hidden test
+    with launcher.start_for(submission) as zygote:
         from .grading import DataSource, grade_submission
         from .reports import classroom, gradescope, text
 
@@ -120,14 +119,16 @@ def _deploy(target: str, assignment: str, destination: Path) -> int:
 def _mutation_score(args) -> int:
     import tempfile
 
-    from . import mutation
+    from . import manifest, mutation
 
     problems = []
-    with Zygote() as zygote, tempfile.TemporaryDirectory() as scratch:
-        for assignment in args.assignments or catalog.assignment_ids():
+    assignments = args.assignments or catalog.assignment_ids()
+    with launcher.start(assignments) as zygote, tempfile.TemporaryDirectory() as scratch:
+        for assignment in assignments:
             results = mutation.run_catalog(assignment, zygote, Path(scratch) / assignment)
             print(mutation.table(assignment, results) + "\n")
-            problems += [f"{assignment}: {problem}" for problem in mutation.gate(results, catalog.solution_exercises(assignment))]
+            exercises = manifest.load(assignment).exercises
+            problems += [f"{assignment}: {problem}" for problem in mutation.gate(results, exercises)]
     for problem in problems:
         print(f"gate: {problem}", file=sys.stderr)
     return EXIT_CHECK_FAILED if problems else EXIT_GRADED
@@ -135,10 +136,10 @@ def _mutation_score(args) -> int:
 
 def _check(args) -> int:
     submission = load(args.notebook, args.assignment)
-    with Zygote(preload_modules(submission)) as zygote:  # before the grader reads any hidden test
+    with launcher.start_for(submission) as zygote:
         from .grading import grade_submission
         from .reports import text
 
         report = grade_submission(submission, zygote, visible_only=True)
     sys.stdout.write(text.render(report))
-    return EXIT_GRADED if report.score == report.max_score and not report.problem else EXIT_CHECK_FAILED
+    return EXIT_GRADED if report.fully_passed else EXIT_CHECK_FAILED

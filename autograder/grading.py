@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from . import catalog, fixtures, integrity, submission as submissions
+from . import catalog, fixtures, integrity, launcher, manifest as manifests, submission as submissions
+from .manifest import TestSpec
+from .results import FAILED, PASSED, Report, TestResult
 from .sandbox.process import Limits, StudentProcessError, Zygote
-from .session import StudentSession, SubmissionUnreadable
 from .student import GraderError, StudentError
 from .submission import Submission
 from .testkit import Mismatch
@@ -40,113 +41,115 @@ class DataSource:
         return self
 
 
-@dataclass
-class TestResult:
-    name: str
-    title: str
-    exercise: str
-    section: str
-    max_points: float
-    points: float
-    visible: bool
-    message: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.points == self.max_points
-
-
-@dataclass
-class GradeReport:
-    assignment: str
-    submission: str
-    results: list[TestResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    guards: list[str] = field(default_factory=list)
-    problem: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(result.points for result in self.results)
-
-    @property
-    def max_score(self) -> float:
-        return sum(result.max_points for result in self.results)
-
-
-def grade(path: Path, assignment: str | None = None, *, zygote: Zygote, **options) -> GradeReport:
+def grade(path: Path, assignment: str | None = None, *, zygote: Zygote, **options) -> Report:
     """Grades one submission. Raises SubmissionNotFound or UnknownAssignment when it cannot start."""
     return grade_submission(submissions.load(Path(path), assignment), zygote, **options)
 
 
 def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "cpu", visible_only: bool = False,
                      limits: Limits | None = None, exercises: set[str] | None = None,
-                     data: DataSource | None = None) -> GradeReport:
+                     data: DataSource | None = None) -> Report:
+    """Loads the notebook into a new student process, then runs the hidden tests this path grades."""
     started = time.monotonic()
-    data = (data or DataSource.default()).ready()  # before the sandbox starts: it may read only what exists then
-    limits = limits or Limits()
-    limits = replace(limits, read_dirs=(*limits.read_dirs, str(data.root)))
-    session = StudentSession(submission, zygote, limits)
-    plugin = GradingPlugin(session, device, data, visible_only, exercises)
-    try:
-        run_hidden_tests(submission.assignment, plugin)
-    finally:
-        session.close()
-    order = {exercise: index for index, exercise in enumerate(catalog.solution_exercises(submission.assignment))}
-    results = sorted(plugin.results, key=lambda result: order.get(result.exercise, len(order)))
-    return GradeReport(
-        assignment=submission.assignment, submission=str(submission.path), results=results,
-        notes=session.notes, flags=integrity.scan([cell.source for cell in submission.cells]) + session.attempts,
-        guards=session.guards,
-        problem=submission.problem, seconds=time.monotonic() - started,
-    )
+    manifest = manifests.load(submission.assignment)
+    planned, not_run = manifest.plan(device, visible_only, exercises)
+    report = Report(assignment=submission.assignment, submission=str(submission.path), not_run=not_run,
+                    visible_only=visible_only,
+                    graded_max_score=sum(test.points for test in manifest.plan(device, False, exercises)[0]))
+    if submission.problem:
+        report.problem = submission.problem
+    else:
+        data = (data or DataSource.default()).ready()  # before the sandbox starts: it may read only what exists then
+        limits = limits or Limits()
+        session = launcher.open_session(submission, zygote, replace(limits, read_dirs=(*limits.read_dirs, str(data.root))))
+        try:
+            report.problem = session.problem
+            if not session.problem:
+                report.results = run_planned_tests(submission.assignment, planned, session, device, data)
+        finally:
+            session.close()
+        report.notes, report.guards = session.notes, session.guards
+        report.flags = integrity.scan([cell.source for cell in submission.cells]) + session.attempts
+    if report.problem:
+        report.results = Report.ungradable(report.assignment, report.submission, report.problem,
+                                           [test.result() for test in planned]).results
+    report.seconds = time.monotonic() - started
+    return report
 
 
-def run_hidden_tests(assignment: str, plugin) -> None:
+def run_planned_tests(assignment: str, planned: list[TestSpec], session, device: str, data: DataSource) -> list[TestResult]:
+    """Runs the planned tests; each result in the plan's order, a planned test that pytest never ran failed."""
+    plugin = GradingPlugin(session, device, data, {test.node_id for test in planned})
+    run_hidden_tests(assignment, plugin)
+    missing = "this test did not run; the grader's manifest may be out of date (`make publish`): please tell your TA"
+    return [plugin.results.get(test.node_id) or test.result(message=missing) for test in planned]
+
+
+def collect_hidden_tests(assignment: str) -> list[TestSpec]:
+    """Every hidden test of `assignment` with its marks, in collection order (for the manifest)."""
+    collector = TestCollector()
+    run_hidden_tests(assignment, collector, "--collect-only")
+    return collector.tests
+
+
+def run_hidden_tests(assignment: str, plugin, *extra_args: str) -> None:
+    launcher.note_secret_read(f"the hidden tests of {assignment}")
     tests_dir = catalog.hidden_tests_dir(assignment)
     args = [
         str(tests_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
         # These two end every run with gc.collect() passes: 0.4 s per submission, for reports nobody reads here.
         "-p", "no:unraisableexception", "-p", "no:threadexception",
         "--import-mode=importlib", f"--rootdir={catalog.HIDDEN_TESTS_DIR}", "-c", os.devnull, "-W", "ignore",
+        *extra_args,
     ]
     status = pytest.main(args, plugins=[plugin])
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden tests of {assignment} could not run (pytest exit status {status!r})")
 
 
-class GradingPlugin:
-    """pytest plugin: supplies the fixtures hidden tests use and records each test's points.
+def _node_id(item) -> str:
+    return item.nodeid.split("/", 1)[-1]  # relative to the assignment's folder
+
+
+class _Markers:
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "graded: points, exercise and lecture section of a hidden test")
+        config.addinivalue_line("markers", "gpu: needs a CUDA device")
+
+
+class TestCollector(_Markers):
+    """pytest plugin: the graded tests and their marks, without running any."""
+
+    def __init__(self):
+        self.tests: list[TestSpec] = []
+
+    def pytest_collection_modifyitems(self, config, items):
+        for item in items:
+            mark = item.get_closest_marker("graded")
+            if mark is not None:
+                marks = mark.kwargs
+                self.tests.append(TestSpec(
+                    node_id=_node_id(item), title=_title(item), exercise=marks["exercise"], section=marks["section"],
+                    points=marks["points"], visible=marks.get("visible", False),
+                    gpu=item.get_closest_marker("gpu") is not None, timeout=marks["timeout"]))
+
+
+class GradingPlugin(_Markers):
+    """pytest plugin: runs the chosen tests with the fixtures hidden tests use and records each result.
 
     Fixtures: `student` (the notebook, see student.py), `device`, `data` (a
     DataSource), `submission_dir`.
     """
 
-    def __init__(self, session, device: str, data: DataSource, visible_only: bool = False,
-                 exercises: set[str] | None = None):
+    def __init__(self, session, device: str, data: DataSource, node_ids: set[str]):
         self._session = session
         self._device = torch.device(device)
         self._data = data
-        self.visible_only = visible_only
-        self.exercises = exercises
-        self.results: list[TestResult] = []
-
-    def pytest_configure(self, config):
-        config.addinivalue_line("markers", "graded: points, exercise and lecture section of a hidden test")
-        config.addinivalue_line("markers", "gpu: needs a CUDA device")
+        self._node_ids = node_ids
+        self.results: dict[str, TestResult] = {}
 
     def pytest_collection_modifyitems(self, config, items):
-        items[:] = [item for item in items if self._selected(item)]
-
-    def _selected(self, item) -> bool:
-        mark = item.get_closest_marker("graded")
-        if mark is None:
-            return False
-        if self.visible_only and not mark.kwargs.get("visible"):
-            return False
-        return self.exercises is None or mark.kwargs["exercise"] in self.exercises
+        items[:] = [item for item in items if _node_id(item) in self._node_ids]
 
     @pytest.fixture
     def student(self, request):
@@ -164,30 +167,28 @@ class GradingPlugin:
         return self._session.submission_dir
 
     @pytest.fixture
-    def device(self, request):
-        if request.node.get_closest_marker("gpu") and self._device.type != "cuda":
-            pytest.skip("needs --device cuda")
+    def device(self):
         return self._device
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
-        if report.skipped or (report.when != "call" and report.passed):
-            return report
         if report.when == "call" or report.failed:
             self._record(item, call, report)
         return report
 
     def _record(self, item, call, report) -> None:
-        if any(result.name == item.name for result in self.results):
+        node_id = _node_id(item)
+        if node_id in self.results:  # a teardown error after the test's own verdict
             return
-        mark = item.get_closest_marker("graded").kwargs
-        message = "" if report.passed else explain_failure(call.excinfo.value if call.excinfo else None)
-        self.results.append(TestResult(
-            name=item.name, title=_title(item), exercise=mark["exercise"], section=mark["section"],
-            max_points=mark["points"], points=mark["points"] if report.passed else 0,
-            visible=mark.get("visible", False), message=message,
-        ))
+        marks = item.get_closest_marker("graded").kwargs
+        passed = report.passed and not report.skipped
+        message = "" if passed else explain_failure(call.excinfo.value if call.excinfo else None)
+        self.results[node_id] = TestResult(
+            node_id=node_id, title=_title(item), exercise=marks["exercise"], section=marks["section"],
+            max_points=marks["points"], points=marks["points"] if passed else 0.0,
+            status=PASSED if passed else FAILED, message=message, visible=marks.get("visible", False),
+        )
 
 
 def explain_failure(error: BaseException | None) -> str:
@@ -199,8 +200,6 @@ def explain_failure(error: BaseException | None) -> str:
         return text + (f"\n{error.traceback.rstrip()}" if error.traceback else "")
     if isinstance(error, GraderError):
         return f"the grader could not run this test ({error}); this is not your fault, please tell your TA"
-    if isinstance(error, SubmissionUnreadable):
-        return f"not graded: {error}"
     if isinstance(error, StudentProcessError):
         return f"your code {error}"
     if error is None:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import catalog
+from . import catalog, notebook_cells
 
 
 @dataclass(frozen=True)
@@ -35,17 +35,13 @@ def load_catalog(assignment: str) -> list[Mutant]:
 def apply(reference: Path, mutant: Mutant, destination: Path) -> Path:
     """Writes the reference notebook with the mutant's exercise cell replaced; returns its path."""
     notebook = json.loads(reference.read_text())
-    cells = [cell for cell in notebook["cells"] if _grade_id(cell) == mutant.exercise]
+    cells = [cell for cell in notebook["cells"] if notebook_cells.grade_id(cell) == mutant.exercise]
     if len(cells) != 1:
         raise ValueError(f"{reference.name} has {len(cells)} solution cells for {mutant.exercise!r}")
     cells[0]["source"] = mutant.source.strip() + "\n"
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(json.dumps(notebook, indent=1))
     return destination
-
-
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Regenerate release/ and solutions/ from assignments/ with nbgrader.
 
-    python -m autograder.publish [ID ...]
+    python -m autograder.publish [--manifests] [ID ...]
 
 nbgrader runs in a scratch course folder with this repo's nbgrader_config.py,
 so no gradebook is written here; the generated notebooks are then copied into
-release/<id>/ and solutions/<id>/. Never edit those folders by hand.
+release/<id>/ and solutions/<id>/, and each assignment's manifest.json is
+written beside its hidden tests. Never edit these files by hand.
 
 generate_solution executes the solutions, demos included, so that solutions/
 shows what a student sees after the deadline (plots, accuracies, the hidden
@@ -23,12 +24,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog, fixtures
+from . import catalog, fixtures, manifest
 
 GENERATED = ("release", "solutions")
 SOLUTION_ONLY = ("*.pt",)  # trained reference weights: in solutions/, never in the students' release
 DATA_VARIABLE = "PYTORCH_COURSE_DATA"  # the notebooks' data folder
 SOLUTION_CELL_TIMEOUT = 180  # seconds per cell when the solutions run (nbgrader's default of 30 is tight for the hidden tests)
+
+
+def write_manifest(assignment: str, destination: Path) -> Path:
+    """Writes <destination>/autograder/assignments/<id>/manifest.json (see manifest.py)."""
+    target = destination / manifest.path(assignment).relative_to(catalog.REPO_ROOT)
+    target.write_text(manifest.build(assignment).to_json())
+    return target
 
 
 def generate(assignment: str, destination: Path, run_solutions: bool = True) -> None:
@@ -89,9 +97,13 @@ def _normalise(notebook: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    for assignment in argv or catalog.assignment_ids():
-        generate(assignment, catalog.REPO_ROOT)
-        print(f"regenerated release/{assignment} and solutions/{assignment}")
+    """`--manifests` rewrites only the manifests (seconds), e.g. after changing a hidden test."""
+    manifests_only = "--manifests" in argv
+    for assignment in [name for name in argv if name != "--manifests"] or catalog.assignment_ids():
+        if not manifests_only:
+            generate(assignment, catalog.REPO_ROOT)
+            print(f"regenerated release/{assignment} and solutions/{assignment}")
+        print(f"wrote {write_manifest(assignment, catalog.REPO_ROOT).relative_to(catalog.REPO_ROOT)}")
     return 0
 
 

@@ -12,17 +12,13 @@ import re
 import time
 
 from .sandbox.process import Limits, StudentProcess, StudentProcessError, Zygote
-from .student import RemoteStudent, StudentError
+from .student import Connection, RemoteStudent, StudentError
 from .submission import Submission
 
 LOAD_BUDGET = 120.0
 READY_TIMEOUT = 60.0
 PRINTED_BYTES_NOTED = 1 << 20
 GRADE_LIKE = re.compile(r"(score|points)\W{0,3}\d+(\.\d+)?\s*(/|of)\s*\d+|\"(max_)?score\"\s*:", re.IGNORECASE)
-
-
-class SubmissionUnreadable(Exception):
-    pass
 
 
 class StudentSession:
@@ -33,6 +29,7 @@ class StudentSession:
         self.guards: list[str] = []
         self._zygote = zygote
         self._limits = limits
+        self.problem: str | None = None  # why the student process could not start at all
         self._process: StudentProcess | None = None
         self._bad_cells: set[int] = set()
 
@@ -40,19 +37,24 @@ class StudentSession:
     def submission_dir(self):
         return self.submission.path.parent
 
+    def load(self) -> None:
+        """Starts the student's process and runs the notebook in it (again, after a test ended it)."""
+        budget_end = time.monotonic() + LOAD_BUDGET
+        try:
+            while not self._load(budget_end):
+                pass
+        except StudentProcessError as error:
+            self.problem = f"the sandbox could not start ({error}); this is not your fault, please tell your TA"
+
     def student(self, timeout: float) -> RemoteStudent:
         """A handle for one test, its calls limited to `timeout` seconds in all (or the limits' cap)."""
-        if self.submission.problem:
-            raise SubmissionUnreadable(self.submission.problem)
         if self._process is None or not self._process.alive:
-            self._start()
+            self.load()
         cap = self._limits.test_seconds_cap
-        return RemoteStudent(self._process, time.monotonic() + (timeout if cap is None else min(timeout, cap)))
+        return RemoteStudent(self._connection(timeout if cap is None else min(timeout, cap)))
 
-    def _start(self) -> None:
-        budget_end = time.monotonic() + LOAD_BUDGET
-        while not self._load(budget_end):
-            pass
+    def _connection(self, seconds: float) -> Connection:
+        return Connection(self._process, time.monotonic() + seconds)
 
     def _load(self, budget_end: float) -> bool:
         """Runs the cells in a new process; False when a cell ended it and loading must restart."""
@@ -67,8 +69,7 @@ class StudentSession:
                 self._note(f"loading took over {LOAD_BUDGET:.0f} s; cells from {cell.index} on were not run")
                 return True
             try:
-                RemoteStudent(self._process, time.monotonic() + min(self._limits.cell_seconds, left))._request(
-                    {"op": "exec", "index": cell.index, "source": cell.source})
+                self._connection(min(self._limits.cell_seconds, left)).run_cell(cell.index, cell.source)
             except StudentError as error:
                 self._note(f"cell {cell.index} raised {error.type_name}: {error.message}")
             except StudentProcessError as error:
@@ -84,7 +85,7 @@ class StudentSession:
     def _collect_attempts(self) -> None:
         """What the student's process tried beyond its sandbox (sandbox/audit.py), and output posing as a grade."""
         try:
-            events = RemoteStudent(self._process, time.monotonic() + 5)._request({"op": "audit"})
+            events = self._connection(5).audit()
         except (StudentError, StudentProcessError):
             events = []
         for event in events if isinstance(events, list) else []:

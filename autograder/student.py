@@ -5,7 +5,7 @@ the sandboxed process (RemoteStudent): arguments cross as plain data, results
 come back as plain data or as RemoteObject proxies, and grader-side callables
 passed as arguments run in the grader when the student calls them. On the
 nbgrader path the tests run inside the student's kernel (LocalStudent) and the
-same test code works on the real objects.
+same test code works on the real objects: both are a `Student`.
 
 `student.lib("torch.optim.SGD")` reaches a library object inside the student's
 process (so a test can hand the student's code an optimizer or a DataLoader),
@@ -47,8 +47,29 @@ def missing_name(name: str) -> StudentError:
     )
 
 
-class LocalStudent:
-    """The student's namespace in this very process (nbgrader's kernel)."""
+class Student:
+    """What a hidden test holds, wherever the notebook runs.
+
+    `student.NAME` is the notebook's NAME (a NameError for the student when it is missing),
+    `lib(path)` a library object beside the student's code, `probe(name)` an instrument of
+    sandbox/probes.py, `work_dir` a folder both sides can read, `time_left()` the test's seconds.
+    A student's exception reaches the test as StudentError on every path.
+    """
+
+    work_dir: Path
+
+    def lib(self, path: str):
+        raise NotImplementedError
+
+    def probe(self, name: str):
+        raise NotImplementedError
+
+    def time_left(self) -> float:
+        raise NotImplementedError
+
+
+class LocalStudent(Student):
+    """The student's namespace in this very process (the in-kernel path of `nbgrader validate`)."""
 
     def __init__(self, namespace: dict):
         self._namespace = namespace
@@ -57,7 +78,8 @@ class LocalStudent:
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self._namespace:
             raise missing_name(name)
-        return self._namespace[name]
+        value = self._namespace[name]
+        return _raising_student_errors(value) if callable(value) and not isinstance(value, type) else value
 
     def lib(self, path: str):
         return import_path(path)
@@ -65,9 +87,24 @@ class LocalStudent:
     def probe(self, name: str):
         return getattr(probes, name)
 
+    def time_left(self) -> float:
+        return float("inf")
 
-class RemoteStudent:
-    """The student's namespace in the sandboxed process."""
+
+def _raising_student_errors(function):
+    """`function` with its exceptions turned into StudentError, as the sandboxed path reports them."""
+
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            raise StudentError(type(error).__name__, str(error)) from error
+
+    return call
+
+
+class Connection:
+    """The grader's end of one student process's channel, for requests that must finish by `deadline`."""
 
     def __init__(self, process, deadline: float):
         self._process = process
@@ -76,28 +113,14 @@ class RemoteStudent:
         self._callbacks: dict[int, object] = {}
         self._callback_ids = itertools.count(1)
 
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self._request({"op": "get", "name": name})
-        except StudentError as error:
-            if error.type_name == "NameError":
-                raise missing_name(name) from None
-            raise
+    def run_cell(self, index: int, source: str) -> None:
+        self.request({"op": "exec", "index": index, "source": source})
 
-    def lib(self, path: str):
-        return self._request({"op": "lib", "path": path})
+    def audit(self) -> list:
+        events = self.request({"op": "audit"})
+        return events if isinstance(events, list) else []
 
-    def probe(self, name: str):
-        return self._request({"op": "probe", "name": name})
-
-    def time_left(self) -> float:
-        return self.deadline - time.monotonic()
-
-    # The channel ------------------------------------------------------------
-
-    def _request(self, header: dict, args=None, kwargs=None):
+    def request(self, header: dict, args=None, kwargs=None):
         encoder = Encoder(self._outgoing_ref)
         if args is not None:
             header = dict(header, args=encoder.encode(list(args)), kwargs=encoder.encode(dict(kwargs or {})))
@@ -119,7 +142,7 @@ class RemoteStudent:
         return RemoteObject(self, ref)
 
     def _outgoing_ref(self, value):
-        if isinstance(value, RemoteObject) and value._student is self:
+        if isinstance(value, RemoteObject) and value._connection is self:
             return {"$ref": {"id": value._ref.id}}
         if callable(value):
             callback_id = next(self._callback_ids)
@@ -139,13 +162,40 @@ class RemoteStudent:
             return {"error": f"{type(error).__name__}: {error}"}, []
 
 
+class RemoteStudent(Student):
+    """The student's namespace in the sandboxed process."""
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+        self.work_dir = connection.work_dir
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._connection.request({"op": "get", "name": name})
+        except StudentError as error:
+            if error.type_name == "NameError":
+                raise missing_name(name) from None
+            raise
+
+    def lib(self, path: str):
+        return self._connection.request({"op": "lib", "path": path})
+
+    def probe(self, name: str):
+        return self._connection.request({"op": "probe", "name": name})
+
+    def time_left(self) -> float:
+        return self._connection.deadline - time.monotonic()
+
+
 class RemoteObject:
     """A proxy for an object that lives in the student's process."""
 
-    __slots__ = ("_student", "_ref")
+    __slots__ = ("_connection", "_ref")
 
-    def __init__(self, student: RemoteStudent, ref: Ref):
-        object.__setattr__(self, "_student", student)
+    def __init__(self, connection: Connection, ref: Ref):
+        object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_ref", ref)
 
     @property
@@ -153,24 +203,27 @@ class RemoteObject:
         return self._ref.type_name
 
     def __getattr__(self, name: str):
-        return self._student._request({"op": "getattr", "ref": self._ref.id, "name": name})
+        return self._connection.request({"op": "getattr", "ref": self._ref.id, "name": name})
 
     def __call__(self, *args, **kwargs):
-        return self._student._request({"op": "call", "ref": self._ref.id}, args, kwargs)
+        return self._connection.request({"op": "call", "ref": self._ref.id}, args, kwargs)
 
     def __getitem__(self, key):
-        return self._student.lib("operator.getitem")(self, key)
+        return self._library("operator.getitem")(self, key)
 
     def __len__(self) -> int:
         try:
-            return self._student.lib("builtins.len")(self)
+            return self._library("builtins.len")(self)
         except StudentError as error:
             if error.type_name == "TypeError":  # no len(): list() and friends then just iterate
                 raise TypeError(error.message) from None
             raise
 
     def __iter__(self):
-        return iter(self._student.lib("builtins.list")(self))
+        return iter(self._library("builtins.list")(self))
+
+    def _library(self, path: str):
+        return self._connection.request({"op": "lib", "path": path})
 
     def __repr__(self) -> str:
         return f"<{self._ref.type_name} in the student's process: {self._ref.text}>"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from . import catalog
+from . import catalog, notebook_cells
 
 SKIPPED_TAGS = {"demo", "check"}
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
@@ -93,20 +93,13 @@ def _declared_assignment(path: Path) -> str | None:
         return None
 
 
-def preload_modules(submission: Submission) -> set[str]:
-    """What the launcher should import: the submission's imports and its assignment's."""
-    return submission.imports | assignment_modules(submission.assignment)
-
-
-def assignment_modules(assignment: str) -> set[str]:
+def release_modules(assignment: str) -> set[str]:
     """The modules the student notebook of `assignment` imports, and "torch.optim" when its code uses an
-    optimizer. Read from the release, not the reference: the launcher starts as a copy of this process,
-    which must not hold a solution then."""
+    optimizer (publish time: the manifest keeps them). Read from the release, not the reference: the
+    launcher starts as a copy of the grader, which must not hold a solution then."""
     release = catalog.notebook_path("release", assignment)
-    if not release.is_file():
-        return set()
-    cells = json.loads(release.read_text())["cells"]
-    trains = any("optim." in _joined(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+    trains = any("optim." in notebook_cells.source(cell) for cell in notebook_cells.cells(release)
+                 if cell.get("cell_type") == "code")
     return read(release, assignment).imports | ({"torch.optim"} if trains else set())
 
 
@@ -132,7 +125,7 @@ def read(path: Path, assignment: str) -> Submission:
         try:
             if cell.get("cell_type") != "code" or _skipped(cell):
                 continue
-            source = _python_source(_joined(cell.get("source", "")), transformer)
+            source = _python_source(notebook_cells.source(cell), transformer)
         except (AttributeError, TypeError):
             submission.notes.append(f"cell {index} is malformed; skipped")
             continue
@@ -158,10 +151,7 @@ def _parse(text: str) -> dict:
 
 
 def _skipped(cell) -> bool:
-    metadata = cell.get("metadata", {})
-    nbgrader = metadata.get("nbgrader", {})
-    is_test_cell = nbgrader.get("grade") and not nbgrader.get("solution")
-    return bool(SKIPPED_TAGS.intersection(metadata.get("tags", []))) or bool(is_test_cell)
+    return bool(SKIPPED_TAGS.intersection(notebook_cells.tags(cell))) or notebook_cells.is_test(cell)
 
 
 def _python_source(source: str, transformer: TransformerManager) -> str | None:
@@ -175,10 +165,6 @@ def _python_source(source: str, transformer: TransformerManager) -> str | None:
         return transformer.transform_cell(source)
     except Exception:  # leave it as it is: running it reports the syntax error
         return source
-
-
-def _joined(source) -> str:
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _first_line(error: Exception) -> str:

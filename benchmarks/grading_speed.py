@@ -90,18 +90,19 @@ def per_assignment_row(assignment: str, repeats: int, scratch: Path, graders: di
 
 def tests_compute(assignment: str) -> float:
     """Seconds the hidden tests take in this process against the reference, imports and sandbox excluded."""
-    from autograder.grading import DataSource, GradingPlugin, run_hidden_tests
+    from autograder import manifest
+    from autograder.grading import DataSource, run_planned_tests
     from autograder.in_kernel import KernelSession
     from autograder.submission import load
 
     namespace: dict = {"__name__": "__main__"}
+    planned, _ = manifest.load(assignment).plan()
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in load(catalog.notebook_path("assignments", assignment), assignment).cells:
             exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)
-        plugin = GradingPlugin(KernelSession(namespace), "cpu", DataSource.default().ready())
-        run_hidden_tests(assignment, plugin)  # the first run pays for imports and caches
+        run_planned_tests(assignment, planned, KernelSession(namespace), "cpu", DataSource.default().ready())  # imports, caches
         started = time.perf_counter()
-        run_hidden_tests(assignment, GradingPlugin(KernelSession(namespace), "cpu", DataSource.default().ready()))
+        run_planned_tests(assignment, planned, KernelSession(namespace), "cpu", DataSource.default().ready())
     return time.perf_counter() - started
 
 

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import catalog
-from autograder.grading import grade
+from autograder import catalog, launcher, notebook_cells
 from autograder.sandbox.process import Limits, Zygote
 
-MUTATION_TABLES: list[str] = []  # filled by the mutation tests, printed at the end of the run
-KERNEL_RUNS: list[str] = []  # seconds per notebook run in a kernel (test_notebooks_in_kernel.py), printed at the end
+SUMMARY_KEY = "summary: "  # user properties with this prefix are printed at the end of the run, by section
+SUMMARIES: dict[str, list[str]] = {}
 
 # For notebooks that hang on purpose: they wait out these limits.
 FAST_LIMITS = Limits(cell_seconds=5.0, test_seconds_cap=5.0)
@@ -20,12 +19,43 @@ LAUNCHER = pytest.StashKey[Zygote]()
 
 
 def pytest_configure(config):
-    config.stash[LAUNCHER] = Zygote()  # forked from this process: before any test runs or starts a thread
+    if _is_xdist_controller(config):
+        return  # its workers run the tests, each with a launcher of its own
+    if hasattr(config, "workerinput"):
+        _one_core_per_worker(int(config.workerinput["workerid"].removeprefix("gw")))
+    config.stash[LAUNCHER] = launcher.start()  # forked from this process: before any test runs or starts a thread
+
+
+def _is_xdist_controller(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def _one_core_per_worker(index: int) -> None:
+    """Parallel workers each on a core of their own: a grading's torch threads then never compete."""
+    import os
+
+    import torch
+
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
+    torch.set_num_threads(1)
 
 
 def pytest_unconfigure(config):
     if LAUNCHER in config.stash:
         config.stash[LAUNCHER].close()
+
+
+@pytest.fixture
+def summary(record_property):
+    """summary(section, line): a line printed under `section` at the end of the run (also with xdist)."""
+    return lambda section, line: record_property(SUMMARY_KEY + section, line)
+
+
+def pytest_runtest_logreport(report):
+    for key, value in report.user_properties:
+        if key.startswith(SUMMARY_KEY):
+            SUMMARIES.setdefault(key.removeprefix(SUMMARY_KEY), []).append(value)
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +67,8 @@ def zygote(pytestconfig):
 @pytest.fixture
 def grade_notebook(zygote):
     """Grades a notebook with the launcher shared by the whole test run."""
+
+    from autograder.grading import grade
 
     def run(path: Path, assignment: str | None = None, **options):
         return grade(path, assignment, zygote=zygote, **options)
@@ -51,7 +83,7 @@ def source_notebook(assignment: str) -> Path:
 def notebook_with_cells(base: Path, destination: Path, first: str = "", last: str = "", drop: str | None = None) -> Path:
     """A copy of `base` with a code cell added first and/or last, and the solution cell `drop` removed."""
     notebook = json.loads(base.read_text())
-    cells = [cell for cell in notebook["cells"] if _grade_id(cell) != drop or drop is None]
+    cells = [cell for cell in notebook["cells"] if notebook_cells.grade_id(cell) != drop or drop is None]
     if first:
         cells.insert(0, {"cell_type": "code", "metadata": {}, "source": first, "outputs": [], "execution_count": None})
     if last:
@@ -61,11 +93,8 @@ def notebook_with_cells(base: Path, destination: Path, first: str = "", last: st
     return destination
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # the long ones first: workers finish together
     import torch
 
     if torch.cuda.is_available():
@@ -77,11 +106,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if MUTATION_TABLES:
-        terminalreporter.section("mutation score")
-        for table in MUTATION_TABLES:
-            terminalreporter.write_line(table)
-    if KERNEL_RUNS:
-        terminalreporter.section("notebooks run in a kernel")
-        for line in KERNEL_RUNS:
+    for section, lines in SUMMARIES.items():
+        terminalreporter.section(section)
+        for line in lines:
             terminalreporter.write_line(line)

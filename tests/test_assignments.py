@@ -4,9 +4,7 @@ import json
 
 import pytest
 
-from autograder import catalog, mutation
-
-from conftest import MUTATION_TABLES
+from autograder import catalog, manifest, mutation
 
 ASSIGNMENTS = catalog.assignment_ids()
 
@@ -35,7 +33,7 @@ def test_release_stub_scores_zero_with_a_reason_per_test(grade_notebook, assignm
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_solution_cell_is_graded(grade_notebook, assignment):
     report = grade_notebook(catalog.notebook_path("assignments", assignment))
-    assert {result.exercise for result in report.results} == set(catalog.solution_exercises(assignment))
+    assert {result.exercise for result in report.results} == set(manifest.load(assignment).exercises)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -53,9 +51,10 @@ def test_nbgrader_test_cells_delegate_each_exercise_with_its_points(grade_notebo
         assert f'hidden_tests("{assignment}", "{exercise}")' in "".join(cell["source"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_mutation_score_passes_the_gate_and_every_mutant_is_caught(zygote, tmp_path, assignment):
+def test_mutation_score_passes_the_gate_and_every_mutant_is_caught(zygote, tmp_path, summary, assignment):
     results = mutation.run_catalog(assignment, zygote, tmp_path)
-    MUTATION_TABLES.append(mutation.table(assignment, results))
-    assert not mutation.gate(results, catalog.solution_exercises(assignment))
+    summary("mutation score", mutation.table(assignment, results))
+    assert not mutation.gate(results, manifest.load(assignment).exercises)
     assert all(result.caught for result in results), [result.mutant.name for result in results if not result.caught]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from autograder import catalog, publish
+from autograder import catalog, manifest, publish
 
 
 def code_and_text(path):
@@ -35,3 +35,11 @@ def test_release_holds_no_solution(assignment):
     assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
     assert "raise NotImplementedError()" in release
     assert not list(catalog.notebook_path("release", assignment).parent.glob("*.pt")), "trained weights in the release"
+
+
+@pytest.mark.parametrize("assignment", catalog.assignment_ids())
+def test_manifest_matches_a_fresh_build(assignment):
+    assert manifest.build(assignment).to_json() == manifest.path(assignment).read_text(), (
+        f"autograder/assignments/{assignment}/manifest.json drifted: run `make publish` "
+        "(or `python -m autograder.publish --manifests` after changing only hidden tests)"
+    )

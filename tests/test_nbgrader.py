@@ -42,6 +42,9 @@ SUBMISSIONS = {
 }
 
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader-course")]  # one course for the module
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A course run end to end; returns (course folder, exported grades by student)."""

@@ -34,7 +34,6 @@ from nbclient import NotebookClient
 
 from autograder import catalog, fixtures
 
-from conftest import KERNEL_RUNS
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +49,7 @@ SETUP_CALL = "\n\n\ncourse_setup("  # the setup cell: the course's shared code, 
 # ---------------------------------------------------------------- running a notebook
 
 
-def run_in_kernel(kind: str, assignment: str, scratch: Path) -> nbformat.NotebookNode:
+def run_in_kernel(kind: str, assignment: str, scratch: Path, summary) -> nbformat.NotebookNode:
     """Runs release/<id> or solutions/<id> in a copy of its folder; every cell runs, whatever fails."""
     folder = scratch / assignment
     shutil.copytree(catalog.notebook_path(kind, assignment).parent, folder)
@@ -68,7 +67,7 @@ def run_in_kernel(kind: str, assignment: str, scratch: Path) -> nbformat.Noteboo
     finally:
         end_leftovers(process_groups)
     seconds = time.perf_counter() - start
-    KERNEL_RUNS.append(f"{kind}/{assignment}: {seconds:.1f} s")
+    summary("notebooks run in a kernel", f"{kind}/{assignment}: {seconds:.1f} s")
     return notebook
 
 
@@ -150,8 +149,8 @@ def test_the_kernel_is_this_python():
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_notebook_fails_only_where_the_student_has_work_to_do(tmp_path, assignment):
-    notebook = run_in_kernel("release", assignment, tmp_path)
+def test_release_notebook_fails_only_where_the_student_has_work_to_do(tmp_path, summary, assignment):
+    notebook = run_in_kernel("release", assignment, tmp_path, summary)
     failed, problems = [], []
     for cell in code_cells(notebook):
         error = error_of(cell)
@@ -166,8 +165,8 @@ def test_release_notebook_fails_only_where_the_student_has_work_to_do(tmp_path, 
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_notebook_runs_end_to_end_with_full_points(tmp_path, assignment):
-    notebook = run_in_kernel("solutions", assignment, tmp_path)
+def test_solution_notebook_runs_end_to_end_with_full_points(tmp_path, summary, assignment):
+    notebook = run_in_kernel("solutions", assignment, tmp_path, summary)
     errors = [f"cell {cell.get('id')}: {error.ename}: {error.evalue[:300]}"
               for cell in code_cells(notebook) if (error := error_of(cell))]
     assert not errors, "\n".join(errors)

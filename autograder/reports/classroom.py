@@ -7,20 +7,20 @@ each runner's result from `<RUNNER>_RESULTS`, base64-encoded JSON, and reports
 
 from __future__ import annotations
 
-from ..grading import GradeReport
+from ..results import Report
 
 
-def result_json(report: GradeReport) -> dict:
+def result_json(report: Report) -> dict:
     return {
         "version": 1,
-        "status": "pass" if report.score == report.max_score and not report.problem else "fail",
+        "status": "pass" if report.fully_passed else "fail",
         "max_score": report.max_score,
         "tests": [
             {
-                "name": f"{result.exercise}: {result.title}",
+                "name": result.label,
                 "status": "pass" if result.passed else "fail",
                 "score": result.points,
-                "message": result.message if result.passed else f"{result.message}\nReread: {result.section}",
+                "message": result.feedback,
                 "test_code": "",
                 "filename": "",
                 "line_no": 0,
@@ -31,19 +31,16 @@ def result_json(report: GradeReport) -> dict:
     }
 
 
-def summary_markdown(report: GradeReport) -> str:
+def summary_markdown(report: Report) -> str:
     lines = [f"## {report.assignment}: {report.score:g} / {report.max_score:g} points", ""]
-    if report.problem:
-        lines += [f"**Could not grade the notebook:** {report.problem}", ""]
-    lines += [f"- While loading: {note}" for note in report.notes]
-    lines += [f"- Flagged for your TA: {flag}" for flag in report.flags]
+    lines += [f"- {line}" for line in [report.total_line(), *report.preamble()]]
     lines += ["", "| | test | points |", "| --- | --- | --- |"]
     for result in report.results:
-        mark = "✅" if result.passed else "❌"
-        lines.append(f"| {mark} | {result.exercise}: {result.title} | {result.points:g} / {result.max_points:g} |")
-    failures = [result for result in report.results if not result.passed]
-    if failures:
+        lines.append(f"| {'✅' if result.passed else '❌'} | {result.label} | {result.points:g} / {result.max_points:g} |")
+    for result in report.not_run:
+        lines.append(f"| ➖ | {result.label} (not run here) | {result.max_points:g} |")
+    if report.failures or report.not_run:
         lines += ["", "### What went wrong"]
-        for result in failures:
-            lines += ["", f"**{result.exercise}: {result.title}**", "", "```", result.message, "```", f"Reread: {result.section}"]
+        for result in report.failures + report.not_run:
+            lines += ["", f"**{result.label}**", "", "```", result.feedback, "```"]
     return "\n".join(lines) + "\n"

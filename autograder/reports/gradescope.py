@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from ..grading import GradeReport
+from ..results import Report
 
 
-def results_json(report: GradeReport) -> dict:
-    output = [f"Assignment {report.assignment}."]
-    if report.problem:
-        output.append(f"Could not grade the notebook: {report.problem}")
-    output += [f"While loading: {note}" for note in report.notes]
-    output += [f"Flagged for your TA: {flag}" for flag in report.flags]
+def results_json(report: Report) -> dict:
     return {
         "score": report.score,
         "max_score": report.max_score,
-        "output": "\n".join(output),
+        "output": "\n".join([f"Assignment {report.assignment}. {report.total_line()}", *report.preamble()]),
         "visibility": "visible",
         "tests": [
             {
-                "name": f"{result.exercise}: {result.title}",
+                "name": result.label,
                 "score": result.points,
                 "max_score": result.max_points,
                 "status": "passed" if result.passed else "failed",
-                "output": result.message if result.passed else f"{result.message}\nReread: {result.section}",
+                "output": result.feedback,
                 "visibility": "visible" if result.visible else "after_published",
             }
             for result in report.results

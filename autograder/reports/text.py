@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from ..grading import GradeReport
+from ..results import Report
 
 
-def render(report: GradeReport) -> str:
-    lines = [f"{report.assignment}: {report.submission}"]
-    if report.problem:
-        lines.append(f"Could not grade the notebook: {report.problem}")
-    lines.append(f"Score: {_number(report.score)} / {_number(report.max_score)}")
-    lines += _notes(report)
+def render(report: Report) -> str:
+    lines = [f"{report.assignment}: {report.submission}", report.total_line()]
+    lines += [f"  {line}" for line in report.preamble()]
     lines.append("")
     for result in report.results:
         mark = "PASS" if result.passed else "FAIL"
-        lines.append(f"  {mark}  {_number(result.points):>4} / {_number(result.max_points):<4} {result.exercise}: {result.title}")
-    failures = [result for result in report.results if not result.passed]
-    if failures:
-        lines += ["", "What went wrong", "---------------"]
-        for result in failures:
-            lines.append(f"{result.exercise}: {result.title}")
-            lines += [f"    {line}" for line in result.message.splitlines()]
-            lines.append(f"    Reread: {result.section}")
+        lines.append(f"  {mark}  {result.points:>4g} / {result.max_points:<4g} {result.label}")
+    for result in report.not_run:
+        lines.append(f"  ----  {'':>4} / {result.max_points:<4g} {result.label} (not run here)")
+    explained = report.failures + report.not_run
+    if explained:
+        lines += ["", "What went wrong" if report.failures else "Not run here", "---------------"]
+        for result in explained:
+            lines.append(result.label)
+            lines += [f"    {line}" for line in result.feedback.splitlines()]
     return "\n".join(lines) + "\n"
-
-
-def _notes(report: GradeReport) -> list[str]:
-    lines = []
-    if report.notes:
-        lines += ["", "While loading your notebook:"] + [f"  - {note}" for note in report.notes]
-    if report.flags:
-        lines += ["", "Flagged for your TA (code that reaches beyond the exercises):"] + [f"  - {flag}" for flag in report.flags]
-    return lines
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
