@@ -43,7 +43,7 @@ class StudentSession:
         try:
             while not self._load(budget_end):
                 pass
-        except StudentProcessError as error:
+        except (StudentProcessError, OSError) as error:  # OSError: the launcher's socket is gone
             self.problem = f"the sandbox could not start ({error}); this is not your fault, please tell your TA"
 
     def student(self, timeout: float) -> RemoteStudent:

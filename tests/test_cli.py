@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder import catalog
+from autograder import catalog, manifest
 
 ASSIGNMENT = "01-foundations"
 
@@ -43,8 +43,14 @@ def test_check_runs_the_visible_tests_and_fails_on_the_stub():
     assert "FAIL" in run.stdout and "does not call a built-in" not in run.stdout  # hidden tests stay hidden
 
 
-def test_check_passes_on_the_reference():
-    assert autograder("check", catalog.notebook_path("assignments", ASSIGNMENT)).returncode == 0
+def test_check_passes_on_the_reference_and_says_it_is_not_the_grade():
+    run = autograder("check", catalog.notebook_path("assignments", ASSIGNMENT))
+    assert run.returncode == 0
+    plan = manifest.load(ASSIGNMENT).plan()[0]
+    visible = [test for test in plan if test.visible]
+    assert 0 < len(visible) < len(plan)
+    assert (f"Visible checks: {len(visible)} of {len(visible)} passed; your grade comes from all the hidden tests, "
+            f"{sum(test.points for test in plan):g} points") in run.stdout
 
 
 @pytest.mark.parametrize("args, message", [

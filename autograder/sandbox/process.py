@@ -75,6 +75,7 @@ class Zygote:
         self._exit_event = threading.Condition()
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self._stopped = False
         threading.Thread(target=self._read_control, daemon=True).start()
 
     def _read_control(self) -> None:
@@ -84,6 +85,8 @@ class Zygote:
             except OSError:
                 data = b""
             if not data:
+                self._stopped = True
+                self._ready.set()  # a spawn waiting for the launcher fails now, not after _START_TIMEOUT
                 self._forked.put(None)
                 with self._exit_event:
                     self._exit_event.notify_all()
@@ -109,6 +112,8 @@ class Zygote:
         with self._lock:
             if not self._ready.wait(_START_TIMEOUT):
                 raise StudentProcessError("the sandbox did not start (torch failed to import?)")
+            if self._stopped:
+                raise StudentProcessError("the sandbox launcher has stopped")
             socket.send_fds(self._control, [json.dumps({"fork": config}).encode()], [theirs.fileno(), output_write])
             theirs.close()
             os.close(output_write)
