@@ -57,4 +57,4 @@ def test_mutation_score_passes_the_gate_and_every_mutant_is_caught(zygote, tmp_p
     results = mutation.run_catalog(assignment, zygote, tmp_path)
     summary("mutation score", mutation.table(assignment, results))
     assert not mutation.gate(results, manifest.load(assignment).exercises)
-    assert all(result.caught for result in results), [result.mutant.name for result in results if not result.caught]
+    assert all(result.caught for result in results), [result.variant.name for result in results if not result.caught]
