@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from . import catalog, manifest, mutation
+from . import manifest, mutation
 from .mutation import Variant, VariantResult
 
 MIN_ALTERNATIVES_PER_EXERCISE = 2
