@@ -80,8 +80,9 @@ def test_evaluate_puts_the_model_in_evaluation_mode(student):
     expected_loss, expected_accuracy = reference_result(model, x, y)
     twin = student_twin(student, model)
     loss, accuracy = expect_pair(student.evaluate(twin, student_loader(student, x, y), nn(student, "CrossEntropyLoss")(), "cpu"))
-    expect(twin.training is False, "after evaluate the model is still in training mode: call model.eval() first")
     expect_close(loss, expected_loss, "the mean loss of a model with dropout (dropout must be off: model.eval())", rel=1e-5)
+    expect_close(accuracy, expected_accuracy, "the accuracy of a model with dropout (dropout must be off: model.eval())", rel=1e-9)
+    expect(twin.training is False, "after evaluate the model is still in training mode: call model.eval() first")
 
 
 @graded(points=1, exercise="evaluate", section=SECTION)
@@ -94,7 +95,10 @@ def test_evaluate_builds_no_autograd_graph(student):
         seen.append((bool(outputs.requires_grad), len(labels)))
         return F.cross_entropy(outputs.detach(), labels)
 
-    expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y), loss_fn, "cpu"))
+    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y), loss_fn, "cpu"))
+    expected_loss, expected_accuracy = reference_result(model, x, y)
+    expect_close(loss, expected_loss, "the mean loss per sample of the model you were given", rel=1e-5)
+    expect_close(accuracy, expected_accuracy, "the accuracy (9 of 21 samples are right)", rel=1e-9)
     expect([size for _, size in seen] == [8, 8, 5], f"loss_fn should be called once per batch (8, 8 and 5 samples), got batches of {[size for _, size in seen]}")
     expect(not any(grad for grad, _ in seen),
            "the model's outputs require gradients, so autograd builds a graph during evaluation: wrap the loop in `with torch.no_grad():`")

@@ -41,8 +41,10 @@ def test_binary_cross_entropy_is_finite_at_0_and_1(student):
 
 @graded(points=1, exercise="binary_cross_entropy", section=BCE_SECTION)
 def test_binary_cross_entropy_is_built_by_hand(student):
-    """binary_cross_entropy does not call F.binary_cross_entropy or nn.BCELoss"""
-    _, names = torch_calls(student, student.binary_cross_entropy, probabilities(15, 4), hard_labels(16, 4))
+    """binary_cross_entropy does not call F.binary_cross_entropy or nn.BCELoss (and gives the right loss)"""
+    p, y = probabilities(15, 4), hard_labels(16, 4)
+    result, names = torch_calls(student, student.binary_cross_entropy, p, y)
+    expect_tensor(result, F.binary_cross_entropy(p, y), "binary_cross_entropy(p, y) for p [4] and 0/1 labels", rtol=1e-9)
     expect_no_calls(names, BCE_BUILT_IN, "binary_cross_entropy", "write the formula with torch.log, torch.clamp and arithmetic")
 
 
@@ -73,6 +75,8 @@ def test_cross_entropy_is_stable_for_large_scores(student):
 
 @graded(points=1, exercise="cross_entropy", section=CE_SECTION)
 def test_cross_entropy_is_built_by_hand(student):
-    """cross_entropy does not call a built-in cross-entropy, nll_loss, log_softmax or logsumexp"""
-    _, names = torch_calls(student, student.cross_entropy, *logits_and_targets(24, 5, 3))
+    """cross_entropy does not call a built-in cross-entropy, nll_loss, log_softmax or logsumexp (and gives the right loss)"""
+    logits, targets = logits_and_targets(24, 5, 3)
+    result, names = torch_calls(student, student.cross_entropy, logits, targets)
+    expect_tensor(result, F.cross_entropy(logits, targets), "cross_entropy for logits [5, 3]", rtol=1e-9)
     expect_no_calls(names, CE_BUILT_IN, "cross_entropy", "write the log-sum-exp trick with max, exp, log and sum")
