@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("zip", type=Path)
     package.set_defaults(run=lambda args: _deploy("gradescope", args.assignment, args.zip))
 
-    mutants = verbs.add_parser("mutation-score", help="grade each assignment's catalog of wrong solutions")
+    mutants = verbs.add_parser("mutation-score", help="grade each assignment's wrong solutions (mutants and trivially "
+                                                      "wrong bodies) and its alternative correct solutions")
     mutants.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     mutants.set_defaults(run=_mutation_score)
 
@@ -120,7 +121,7 @@ def _deploy(target: str, assignment: str, destination: Path) -> int:
 def _mutation_score(args) -> int:
     import tempfile
 
-    from . import mutation
+    from . import fairness, mutation
 
     problems = []
     with Zygote() as zygote, tempfile.TemporaryDirectory() as scratch:
@@ -128,6 +129,9 @@ def _mutation_score(args) -> int:
             results = mutation.run_catalog(assignment, zygote, Path(scratch) / assignment)
             print(mutation.table(assignment, results) + "\n")
             problems += [f"{assignment}: {problem}" for problem in mutation.gate(results, catalog.solution_exercises(assignment))]
+            tables, fairness_problems = fairness.gates(assignment, zygote, Path(scratch) / assignment)
+            print("\n\n".join(tables) + "\n")
+            problems += fairness_problems
     for problem in problems:
         print(f"gate: {problem}", file=sys.stderr)
     return EXIT_CHECK_FAILED if problems else EXIT_GRADED

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import collections
 import math
+import sys
+from typing import Callable
 
 import pytest
 import torch
 
+from .bans import AUTOGRAD, Ban, ban, check_source  # noqa: F401 - AUTOGRAD and ban are for the hidden tests
 from .sandbox.worker import import_path
+from .student import LocalStudent
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -108,17 +112,101 @@ def _item(tensor: torch.Tensor, index: list[int]) -> str:
     return f"{tensor[tuple(index)].item():.6g}"
 
 
+def expect_right_value(check: Callable[[], object]) -> None:
+    """A property test pays only for a right answer: call this with the value check first.
+
+        result, (x_after,) = inputs_after(student, student.relu, x)
+        expect_right_value(lambda: expect_tensor(result, torch.clamp(x, min=0), "relu(x)"))
+        expect_values(x_after, x, "x after calling relu(x)")
+    """
+    try:
+        check()
+    except Mismatch as error:
+        raise Mismatch(f"the value is wrong, so this check earns nothing yet: {error}") from None
+
+
 def torch_calls(student, function, *args, **kwargs) -> tuple[object, list[str]]:
-    """Runs a student's function and returns (result, names of the torch functions it called)."""
+    """Runs a student's function and returns (result, names of the torch functions it called).
+    The names come from the student's process: use them only through Watched, as a second opinion."""
     result, names = student.probe("torch_calls")(function, *args, **kwargs)
-    return result, list(names)
+    return result, _reported_names(names)
+
+
+def _reported_names(names) -> list[str]:
+    """The student's process may send anything: a bounded list of short strings."""
+    return [str(name)[:200] for name in list(names)[:5000]] if isinstance(names, (list, tuple)) else []
 
 
 def expect_no_calls(names: list[str], banned: tuple[str, ...], what: str, rule: str) -> None:
-    """None of the called torch functions may contain a banned word, e.g. "sigmoid"."""
+    """Word matching on run-time names, kept until the hidden tests of 03-05 use Watched; do not use it."""
     used = sorted(name for name in names if any(word in name for word in banned))
     if used:
         raise Mismatch(f"{what} calls {', '.join(used)}; {rule}")
+
+
+@pytest.fixture
+def submitted_cells(request) -> list[tuple[str, str]] | None:
+    """The code cells grading ran, as (label, source), read on the grader's side; None on the nbgrader path
+    when the kernel keeps no input history. A hidden test module imports it from here to use it as a fixture."""
+    return read_submitted_cells(request.config)
+
+
+def read_submitted_cells(config) -> list[tuple[str, str]] | None:
+    for plugin in config.pluginmanager.get_plugins():
+        submission = getattr(getattr(plugin, "_session", None), "submission", None)  # the grader's StudentSession
+        if submission is not None:
+            return [(f"cell {cell.index}", cell.source) for cell in submission.cells]
+    history = getattr(sys.modules.get("__main__"), "In", None)  # nbgrader: the kernel's own inputs
+    if isinstance(history, list):
+        return [(f"input {index}", source) for index, source in enumerate(history) if isinstance(source, str) and source]
+    return None
+
+
+class Watched:
+    """A student's function that must not use `banned`, every call of it under the same observation.
+
+    Call it like the function. Every call (value tests included, so behaving differently while
+    watched gains nothing) runs under the run-time call recorder; `expect_not_used(rule)` then
+    fails when the submitted source (read on the grader's side) uses a banned object or hides
+    what it calls, or when the recorder saw a banned function (the second opinion)."""
+
+    def __init__(self, student, cells: list[tuple[str, str]] | None, name: str, banned: Ban):
+        self._student = student
+        self._cells = cells
+        self.name = name
+        self.banned = banned
+        self.calls: set[str] = set()
+
+    def __call__(self, *args, **kwargs):
+        result, names = torch_calls(self._student, getattr(self._student, self.name), *args, **kwargs)
+        self.calls.update(names)
+        return result
+
+    def inputs_after(self, *args, **kwargs) -> tuple[object, list]:
+        """Like testkit.inputs_after, under the same observation: (result, the arguments as the call left them)."""
+        (result, names), (_, *after) = inputs_after(
+            self._student, self._student.probe("torch_calls"), getattr(self._student, self.name), *args, **kwargs)
+        self.calls.update(_reported_names(names))
+        return result, after
+
+    def expect_not_used(self, rule: str) -> None:
+        if self._cells is None and not isinstance(self._student, LocalStudent):
+            raise RuntimeError("the submitted source is not available to the hidden tests")
+        findings = check_source(self._cells, self.name, self.banned) if self._cells is not None else []
+        banned = [finding for finding in findings if finding.kind == "banned"]
+        if banned:
+            raise Mismatch(f"{self.name} {'; '.join(f.describe() for f in banned)}: that is {self.banned.what}; {rule}")
+        if findings:
+            raise Mismatch(f"the grader cannot check that {self.name} does not use {self.banned.what}: "
+                           f"{'; '.join(f.describe() for f in findings)}. Write it without that; {rule}")
+        seen = sorted(name for name in self.calls if self.banned.forbids(name))
+        if seen:
+            raise Mismatch(f"{self.name} calls {', '.join(seen)}: that is {self.banned.what}; {rule}")
+
+
+def watch(student, cells: list[tuple[str, str]] | None, name: str, banned: Ban) -> Watched:
+    """`watch(student, submitted_cells, "sigmoid", ACTIVATIONS)`: see Watched."""
+    return Watched(student, cells, name, banned)
 
 
 def seeded(seed: int) -> torch.Generator:

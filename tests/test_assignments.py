@@ -58,4 +58,4 @@ def test_mutation_score_passes_the_gate_and_every_mutant_is_caught(zygote, tmp_p
     results = mutation.run_catalog(assignment, zygote, tmp_path)
     MUTATION_TABLES.append(mutation.table(assignment, results))
     assert not mutation.gate(results, catalog.solution_exercises(assignment))
-    assert all(result.caught for result in results), [result.mutant.name for result in results if not result.caught]
+    assert all(result.caught for result in results), [result.variant.name for result in results if not result.caught]

@@ -1,0 +1,337 @@
+"""Rules of the form "this exercise must not use X", decided from the submitted source.
+
+A Ban is the set of things an exercise must not use, written as the objects
+themselves (functions, methods, classes, whole modules: a module bans
+everything reached through it and every function and class it defines, e.g.
+`torch.nn.modules.activation` bans `torch.nn.ReLU`). Names are matched exactly: a dotted name
+such as `torch.functional.einsum` is resolved, on the grader's side, to the
+object it names, and that object (or a module it passes through) must be one
+of the ban's. No substring ever decides: `torch.func` bans `torch.func.grad`,
+not `torch.functional.einsum`.
+
+`check_source` reads the notebook's code cells on the grader's side (the
+student's process never sees this), finds the definitions of the graded name,
+follows the top-level names they use into other cells, and reports:
+  - every reference to a banned object (a call or not: `f = torch.sigmoid`
+    counts), by module path (`torch.sigmoid`, `F.relu` after
+    `import torch.nn.functional as F`, `from torch import sigmoid`) or as a
+    method of an unknown value that a tensor has (`x.sigmoid()`);
+  - code whose calls cannot be read from the source: computed `getattr`,
+    `exec`, `eval`, `compile`, `__import__`, `globals()`, `vars()`, importlib,
+    `__dict__` and other dunders that reach arbitrary objects, and torch's
+    private internals (`torch._C`, `torch.ops`), anywhere in the notebook's
+    top-level code or in what the graded name reaches;
+  - assignments into a module (`torch.exp = ...`, `setattr(torch, ...)`)
+    whose value reaches a banned object.
+It does not see a banned object reached through values the source cannot
+name (a tensor subclass handed in by the caller, objects built by a library),
+which the run-time probe (`probes.torch_calls`) reports as a second opinion.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ban:
+    """What an exercise must not use. `what` names it for the student ("a built-in activation")."""
+
+    what: str
+    targets: tuple
+
+    def forbids(self, path: str) -> bool:
+        """True when the dotted name `path` resolves, here, to a banned object or passes through one."""
+        return any(_is_banned(obj, self.targets) for obj in _objects_along(path))
+
+    def union(self, other: Ban, what: str) -> Ban:
+        return Ban(what, self.targets + other.targets)
+
+
+def ban(what: str, *targets) -> Ban:
+    return Ban(what, tuple(targets))
+
+
+def _is_banned(obj, targets) -> bool:
+    home = getattr(obj, "__module__", None) if isinstance(obj, (type, types.FunctionType)) else None
+    return any(obj is target or (isinstance(target, types.ModuleType) and home == target.__name__) for target in targets)
+
+
+def _objects_along(path: str) -> list:
+    """The objects that `a`, `a.b`, `a.b.c` name in this process, without importing anything; [] if unknown.
+
+    Only modules and classes are walked into, and never through private names, so a name the
+    student wrote cannot make the grader run anything but a plain attribute lookup."""
+    parts = path.split(".")
+    obj = sys.modules.get(parts[0])
+    if obj is None or not _walkable(obj):
+        return []
+    found = [obj]
+    for index, part in enumerate(parts[1:], start=1):
+        if part.startswith("_") or not _walkable(obj):
+            break
+        child = sys.modules.get(".".join(parts[:index + 1]))
+        if child is None:
+            try:
+                child = getattr(obj, part)
+            except Exception:  # a module's __getattr__ may raise anything for a name it does not know
+                break
+        found.append(child)
+        obj = child
+    return found
+
+
+def _walkable(obj) -> bool:
+    return isinstance(obj, (types.ModuleType, type))
+
+
+DYNAMIC_BUILTINS = {"eval", "exec", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
+DYNAMIC_MODULES = {"importlib", "builtins", "inspect", "ctypes", "gc"}
+# Reach code or namespaces the source does not show, wherever they are used.
+HIDING_ATTRIBUTES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__"}
+HIDING_PATHS = {"sys.modules", "sys._getframe"}
+# Reach objects the source does not name; ruled out only in what the graded name runs.
+INDIRECT_ATTRIBUTES = {"__class__", "__getattribute__", "__subclasses__", "__mro__", "__bases__", "__base__", "__self__",
+                       "__func__", "__wrapped__"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the source check found, with where: "cell 5, line 3"."""
+
+    kind: str  # "banned" or "opaque"
+    text: str
+    where: str
+
+    def describe(self) -> str:
+        return f"{self.text} ({self.where})"
+
+
+@dataclass
+class _Cell:
+    label: str
+    tree: ast.Module
+
+
+@dataclass
+class _Notebook:
+    """The top-level bindings of all cells: name -> the nodes that bind it, and import aliases."""
+
+    cells: list[_Cell]
+    bindings: dict[str, list[tuple[ast.AST, str]]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    star_modules: list[str] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
+
+
+def parse_cells(sources: list[tuple[str, str]]) -> _Notebook:
+    """`sources`: (label, Python source) per code cell, in the order they run."""
+    notebook = _Notebook(cells=[])
+    for label, source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            notebook.unparsed.append(label)
+            continue
+        notebook.cells.append(_Cell(label, tree))
+        for statement in tree.body:
+            _bind(notebook, statement, label)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                _add_aliases(notebook, node)
+    return notebook
+
+
+def _bind(notebook: _Notebook, statement: ast.stmt, label: str) -> None:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        notebook.bindings.setdefault(statement.name, []).append((statement, label))
+    elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        for name in _bound_names(targets):
+            notebook.bindings.setdefault(name, []).append((statement.value, label))
+    elif isinstance(statement, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.stmt):
+                _bind(notebook, child, label)
+            elif isinstance(child, ast.ExceptHandler):
+                for handler_statement in child.body:
+                    _bind(notebook, handler_statement, label)
+
+
+def _bound_names(targets) -> list[str]:
+    """The names an assignment binds: `a`, `a, (b, *c)`; not `a.b` or `a[i]`."""
+    names = []
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            names += _bound_names(target.elts)
+        elif isinstance(target, ast.Starred):
+            names += _bound_names([target.value])
+    return names
+
+
+def _add_aliases(notebook: _Notebook, node: ast.Import | ast.ImportFrom) -> None:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                notebook.aliases[alias.asname] = alias.name
+            else:
+                root = alias.name.split(".")[0]
+                notebook.aliases[root] = root
+        return
+    if node.level or not node.module:
+        return
+    for alias in node.names:
+        if alias.name == "*":
+            notebook.star_modules.append(node.module)
+        else:
+            notebook.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+
+def check_source(sources: list[tuple[str, str]], name: str, banned: Ban) -> list[Finding]:
+    """What in the notebook breaks "`name` does not use `banned`", or hides whether it does."""
+    notebook = parse_cells(sources)
+    findings = [Finding("opaque", "this cell has a syntax error, so the grader cannot read it", label)
+                for label in notebook.unparsed]
+    exercise = _Walker(notebook, banned, in_exercise=True)
+    for node, label in notebook.bindings.get(name, []):
+        exercise.walk(node, label)
+    if name in notebook.aliases:
+        exercise.path(notebook.aliases[name], "an import")
+    elif name not in notebook.bindings:
+        findings.append(Finding("opaque", f"no `def {name}` or `{name} = ...` at the top level of a cell", "the notebook"))
+    top_level = _Walker(notebook, banned, in_exercise=False)
+    for cell in notebook.cells:
+        for statement in cell.tree.body:
+            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                top_level.top_level_statements.add(id(statement))
+                top_level.walk(statement, cell.label)
+    return _unique(findings + exercise.findings + top_level.findings)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(findings))
+
+
+class _Walker:
+    """Visits code and the top-level definitions it names, once each, collecting findings."""
+
+    def __init__(self, notebook: _Notebook, banned: Ban, in_exercise: bool):
+        self.notebook = notebook
+        self.banned = banned
+        self.in_exercise = in_exercise  # banned objects count only in what the graded name runs
+        self.top_level_statements: set[int] = set()
+        self.findings: list[Finding] = []
+        self._seen: set[int] = set()
+
+    def walk(self, root: ast.AST, label: str) -> None:
+        if id(root) in self._seen:
+            return
+        self._seen.add(id(root))
+        inside_chains: set[int] = set()  # a.b of a.b.c, and a: handled with the whole chain
+        for node in ast.walk(root):
+            where = f"{label}, line {getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Attribute):
+                inside_chains.add(id(node.value))
+            if id(node) in inside_chains:
+                continue
+            if isinstance(node, ast.Attribute):
+                self._attribute(node, label, where)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self._name(node, label, where)
+            elif isinstance(node, ast.Call):
+                self._call(node, label, where)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                self._assignment(node, label, where)
+
+    def _name(self, node: ast.Name, label: str, where: str) -> None:
+        if node.id in self.notebook.bindings:
+            for definition, definition_label in self.notebook.bindings[node.id]:
+                self.walk(definition, definition_label)
+        elif node.id in self.notebook.aliases:
+            self.path(self.notebook.aliases[node.id], where)
+        elif node.id in DYNAMIC_BUILTINS:
+            self._opaque(f"`{node.id}` runs code or reaches names the grader cannot read", where)
+        else:
+            for module in self.notebook.star_modules:
+                self.path(f"{module}.{node.id}", where)
+
+    def _attribute(self, node: ast.Attribute, label: str, where: str) -> None:
+        chain, root = _attribute_chain(node)
+        for attribute in chain:
+            if attribute in HIDING_ATTRIBUTES or (self.in_exercise and attribute in INDIRECT_ATTRIBUTES):
+                self._opaque(f"`.{attribute}` reaches objects the grader cannot follow", where)
+        if isinstance(root, ast.Name) and root.id in self.notebook.aliases and root.id not in self.notebook.bindings:
+            self.path(".".join([self.notebook.aliases[root.id], *chain]), where)
+            return
+        if isinstance(root, ast.Name):
+            self._name(root, label, where)
+        for attribute in chain:  # a method or attribute of a value the source cannot name, e.g. x.sigmoid()
+            self.path(f"torch.Tensor.{attribute}", where, method=True)
+
+    def _call(self, node: ast.Call, label: str, where: str) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3:
+            self._replaced(node.args[0], node.args[2], label, where)
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.func.id not in self.notebook.bindings:
+            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                receiver = node.args[0]
+                if isinstance(receiver, (ast.Name, ast.Attribute)):
+                    self._attribute(ast.Attribute(value=receiver, attr=node.args[1].value, ctx=ast.Load(),
+                                                  lineno=node.lineno), label, where)
+            else:
+                self._opaque("`getattr` with a computed name hides what it reaches", where)
+
+    def _assignment(self, node, label: str, where: str) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and node.value is not None:
+                self._replaced(target.value, node.value, label, where, anywhere=id(node) in self.top_level_statements)
+
+    def _replaced(self, owner: ast.AST, value: ast.AST, label: str, where: str, anywhere: bool = False) -> None:
+        """An attribute of `owner` set to `value`: when `owner` is a module (or the statement is at the top
+        level of a cell), a banned object reached by `value` counts wherever the attribute is then used."""
+        _, root = _attribute_chain(owner) if isinstance(owner, ast.Attribute) else ([], owner)
+        if not anywhere and not (isinstance(root, ast.Name) and root.id in self.notebook.aliases):
+            return
+        inner = _Walker(self.notebook, self.banned, in_exercise=True)
+        inner.walk(value, label)
+        self.findings += [Finding(finding.kind, f"an attribute is replaced by code that {finding.text}", where)
+                          for finding in inner.findings if finding.kind == "banned"]
+
+    def path(self, path: str, where: str, method: bool = False) -> None:
+        parts = path.split(".")
+        if not method and self.in_exercise and parts[0] == "torch" and (any(map(_private, parts[1:])) or parts[1:2] == ["ops"]):
+            self._opaque(f"`{path}` is one of torch's internals, which the grader cannot see through", where)
+        elif not method and (parts[0] in DYNAMIC_MODULES or ".".join(parts[:2]) in HIDING_PATHS):
+            self._opaque(f"`{path}` reaches code or names the grader cannot read", where)
+        elif self.in_exercise and self.banned.forbids(path):
+            self.findings.append(Finding("banned", f"uses {'.' + parts[-1] + '()' if method else path}", where))
+
+    def _opaque(self, text: str, where: str) -> None:
+        self.findings.append(Finding("opaque", text, where))
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _attribute_chain(node: ast.Attribute) -> tuple[list[str], ast.AST]:
+    """`a.b.c` -> (["b", "c"], Name a)."""
+    chain = []
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    return chain[::-1], node
+
+
+def _autograd_ban() -> Ban:
+    import torch
+
+    return ban("autograd", torch.autograd, torch.func, torch.Tensor.backward)
+
+
+AUTOGRAD = _autograd_ban()
