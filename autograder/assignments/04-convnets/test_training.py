@@ -147,6 +147,9 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
     student.train_epoch(remote, student_loader(student, X, y), student.lib("torch.optim.SGD")(remote.parameters(), lr=0.0),
                         student.lib("torch.nn.CrossEntropyLoss")(), torch.device("cpu"), writer, 0)
     writer.close()
+    reference_train_epoch(local, X, y, 0.0)
+    expect_state(remote.state_dict(), local.state_dict(), "the model after train_epoch with lr 0 (in training mode, batch norm "
+                 "updates its running statistics)")
     expect(remote.training is True and remote.drop.training is True,
            "after train_epoch the model is still in evaluation mode: call model.train() at the start of train_epoch "
            "(valid_epoch switched it to eval mode)")
@@ -155,7 +158,7 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
 @graded(points=1, exercise="train_epoch", section=SECTION)
 def test_train_epoch_logs_the_training_loss(student):
     """train_epoch logs its mean loss with add_scalar("Loss/train", mean_loss, epoch), once per epoch"""
-    remote, _ = build_pair(student, SMALL_CONVNET, seed=15)
+    remote, local = build_pair(student, SMALL_CONVNET, seed=15)
     X, y = samples(16)
     loader = student_loader(student, X, y)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=0.1)
@@ -163,6 +166,9 @@ def test_train_epoch_logs_the_training_loss(student):
     writer, path = student_writer(student, "train-logging")
     returned = [(epoch, student.train_epoch(remote, loader, optimizer, loss_fn, torch.device("cpu"), writer, epoch)) for epoch in (2, 3)]
     writer.close()
+    for epoch, result in returned:
+        expect_float(result, reference_train_epoch(local, X, y, 0.1), f"the mean training loss returned by train_epoch for epoch {epoch}",
+                     hint=LOSS_HINT)
     scalars = logged_scalars(path, ["Loss/train"])
     expect_logged(scalars, "Loss/train", returned, "train_epoch called for epochs 2 and 3")
 
@@ -252,7 +258,7 @@ def test_valid_epoch_does_not_track_gradients(student):
 @graded(points=1, exercise="valid_epoch", section=SECTION)
 def test_valid_epoch_logs_loss_and_accuracy(student):
     """valid_epoch logs add_scalar("Loss/valid", ...) and add_scalar("Accuracy/valid", ...) at step=epoch"""
-    remote, _ = build_pair(student, SMALL_CONVNET, seed=27)
+    remote, local = build_pair(student, SMALL_CONVNET, seed=27)
     X, y = samples(28)
     loader = student_loader(student, X, y)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
@@ -260,7 +266,7 @@ def test_valid_epoch_logs_loss_and_accuracy(student):
     returned = [(epoch, student.valid_epoch(remote, loader, loss_fn, torch.device("cpu"), writer, epoch)) for epoch in (4, 5)]
     writer.close()
     for _, result in returned:
-        expect(isinstance(result, tuple) and len(result) == 2, f"valid_epoch should return a tuple (mean_loss, accuracy), got {testkit.describe(result)}")
+        expect_validation(result, reference_valid_epoch(local, X, y), "valid_epoch")
     scalars = logged_scalars(path, ["Loss/valid", "Accuracy/valid"])
     expect_logged(scalars, "Loss/valid", [(epoch, result[0]) for epoch, result in returned], "valid_epoch called for epochs 4 and 5")
     expect_logged(scalars, "Accuracy/valid", [(epoch, result[1]) for epoch, result in returned], "valid_epoch called for epochs 4 and 5")

@@ -93,8 +93,9 @@ def test_l2_penalty_includes_the_biases(student):
 @graded(points=1, exercise="l2_penalty", section=SECTION)
 def test_l2_penalty_stays_connected_to_the_parameters(student):
     """l2_penalty keeps the autograd graph, so that backward() reaches the parameters"""
-    result = student.l2_penalty(student_mlp(student, known_weights(MLP_SHAPES, seed=2)), 0.01)
-    expect(isinstance(result, torch.Tensor), f"l2_penalty should return a 0-dim tensor, got {result!r}")
+    weights = known_weights(MLP_SHAPES, seed=2)
+    result = student.l2_penalty(student_mlp(student, weights), 0.01)
+    expect_tensor(result, penalty(weights, 0.01), "l2_penalty(model, 0.01) on a 4-6-3 network", rtol=1e-10, atol=1e-12)
     expect(result.requires_grad,
            "the penalty does not require grad, so adding it to the loss changes nothing in backward(): "
            "compute it from the parameters themselves, not from p.detach(), p.data, .item() or the state_dict")
