@@ -66,10 +66,16 @@ def expect_weights(actual: dict, expected: dict, rtol=1e-5):
         expect_values(actual[name], tensor, f"{name} after one epoch (SGD, lr {LR}, batches of 8, 8 and 5)", rtol=rtol, atol=1e-6)
 
 
+def expect_mean_loss(result, expected, what="the mean loss per sample over batches of 8, 8 and 5 samples"):
+    expect_type(result, float, "the value returned by train_epoch (use loss.item())")
+    expect_close(result, expected, what, rel=1e-5)
+
+
 @graded(points=2, exercise="train_epoch", section=TRAINING, visible=True)
 def test_train_epoch_updates_the_weights_like_a_reference_epoch(student):
     """after one epoch the weights equal those of zero_grad, backward and step on every batch"""
-    _, weights_after, (_, expected) = run_student_epoch(student, seed=50)
+    result, weights_after, (expected_loss, expected) = run_student_epoch(student, seed=50)
+    expect_right_value(lambda: expect_mean_loss(result, expected_loss))
     expect_weights(weights_after, expected)
 
 
@@ -77,8 +83,7 @@ def test_train_epoch_updates_the_weights_like_a_reference_epoch(student):
 def test_train_epoch_returns_the_mean_loss_per_sample(student):
     """train_epoch returns the mean loss per sample as a float (batch means weighted by batch sizes)"""
     result, _, (expected, _) = run_student_epoch(student, seed=51)
-    expect_type(result, float, "the value returned by train_epoch (use loss.item())")
-    expect_close(result, expected, "the mean loss per sample over batches of 8, 8 and 5 samples", rel=1e-5)
+    expect_mean_loss(result, expected)
 
 
 @graded(points=1, exercise="train_epoch", section=TRAINING)
@@ -87,8 +92,9 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
     x, y, weights = problem(52)
     model = student_linear_model(student, weights)
     model.eval()
-    student.train_epoch(model, student_loader(student, x, y), student_sgd(student, model), nn(student, "CrossEntropyLoss")(), "cpu")
-    expect_right_value(lambda: expect_weights(model.state_dict(), reference_epoch(x, y, weights)[1]))
+    result = student.train_epoch(model, student_loader(student, x, y), student_sgd(student, model), nn(student, "CrossEntropyLoss")(), "cpu")
+    expected_loss, expected = reference_epoch(x, y, weights)
+    expect_right_value(lambda: (expect_mean_loss(result, expected_loss), expect_weights(model.state_dict(), expected)))
     expect(model.training is True, "after train_epoch the model is still in evaluation mode: call model.train() at the start")
 
 
@@ -96,7 +102,8 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
 @graded(points=1, exercise="train_epoch", section=TRAINING, timeout=30)
 def test_train_epoch_moves_each_batch_to_the_device(student, device):
     """train_epoch moves each batch to the device of the model (CUDA)"""
-    _, weights_after, (_, expected) = run_student_epoch(student, seed=53, device=device)
+    result, weights_after, (expected_loss, expected) = run_student_epoch(student, seed=53, device=device)
+    expect_close(result, expected_loss, "the mean loss per sample on the GPU", rel=1e-4)
     expect_weights(weights_after, expected, rtol=1e-4)
 
 
@@ -137,8 +144,12 @@ def test_mnist_model_learns_the_digits_with_train_epoch(student, data, device):
     loader = student.lib("torch.utils.data.DataLoader")(train_set, batch_size=E2E_BATCH, shuffle=True, generator=generator)
     optimizer = student.lib("torch.optim.Adam")(model.parameters(), lr=1e-3)
     loss_fn = nn(student, "CrossEntropyLoss")()
-    for _ in range(E2E_EPOCHS):
-        student.train_epoch(model, loader, optimizer, loss_fn, device)
+    batch_losses = testkit.BatchLosses(loss_fn)
+    for epoch in range(E2E_EPOCHS):
+        result = student.train_epoch(model, loader, optimizer, loss_fn, device)
+        expected = batch_losses.epoch_mean()
+        expect_right_value(lambda: expect_mean_loss(result, expected, f"the mean loss per sample of epoch {epoch + 1} "
+                                                    "(from the batch losses your loop computed)"))
     model.eval()
     test_images, test_labels, _, _ = normalized_mnist(data, train=False, mean=mean, std=std)
     scores = model(test_images.to(device))

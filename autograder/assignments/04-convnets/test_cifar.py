@@ -109,9 +109,13 @@ def test_train_epoch_trains_the_net_on_cifar(student, data, device):
     optimizer = student.lib("torch.optim.Adam")(model.parameters(), lr=1e-3)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
     writer = student.lib("torch.utils.tensorboard.SummaryWriter")(str(student.work_dir / "cifar-training"))
+    batch_losses = testkit.BatchLosses(loss_fn)
     epochs = TRAINING_EPOCHS[data.kind]
     for epoch in range(epochs):
-        student.train_epoch(model, loader, optimizer, loss_fn, device, writer, epoch)
+        result = student.train_epoch(model, loader, optimizer, loss_fn, device, writer, epoch)
+        expected = batch_losses.epoch_mean()
+        testkit.expect_right_value(lambda: testkit.expect_close(
+            result, expected, f"the mean loss per sample that train_epoch returns for epoch {epoch} (from the batch losses it computed)"))
     writer.close()
     model.eval()
     images, labels = grader_test_split(data)

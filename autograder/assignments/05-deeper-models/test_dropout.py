@@ -181,6 +181,13 @@ def expect_channel_dropout(seen, expected, p, where, tolerance):
            f"expected about {100 * p:.0f}% for p = {p}")
 
 
+def expect_scores_from_fc1_input(out, seen, weights, what):
+    """In train() mode the scores are fc2(tanh(fc1(h))) of the h that reached fc1 (which the grader saw)."""
+    hidden = torch.tanh(F.linear(seen["fc1"].flatten(1), weights["fc1.weight"], weights["fc1.bias"]))
+    expect_tensor(out, F.linear(hidden, weights["fc2.weight"], weights["fc2.bias"]),
+                  f"the scores of {what}, from what reached fc1 (tanh after fc1, no softmax)", rtol=1e-9, atol=1e-12)
+
+
 @graded(points=1, exercise="NetDropout", section=SECTION, visible=True)
 def test_net_dropout_maps_images_to_ten_scores(student):
     """NetDropout maps [N, 3, 32, 32] to [N, 10], for one image and for several, in both modes"""
@@ -221,8 +228,9 @@ def test_net_dropout_zeroes_whole_channels_in_training(student):
     model.train()
     seen = record_inputs(model)
     x = images(seed=25, n=128)
-    model(x)
+    out = model(x)
     expect("conv2" in seen and "fc1" in seen, "NetDropout's forward should use conv2 and fc1")
+    expect_right_value(lambda: expect_scores_from_fc1_input(out, seen, weights, "NetDropout(p=0.25) in train() mode"))
     expect_channel_dropout(seen["conv2"], conv_block(x, weights, "conv1"), 0.25, "conv2", tolerance=0.05)
     fc1_input = seen["fc1"].view(128, 8, 8, 8)
     expect_channel_dropout(fc1_input, conv_block(seen["conv2"], weights, "conv2"), 0.25, "fc1 (as 8 channels of 8 x 8)", tolerance=0.06)
@@ -237,6 +245,7 @@ def test_net_dropout_uses_p_0_4_by_default(student):
     model.train()
     seen = record_inputs(model)
     x = images(seed=28, n=128)
-    model(x)
-    expect("conv2" in seen, "NetDropout's forward should use conv2")
+    out = model(x)
+    expect("conv2" in seen and "fc1" in seen, "NetDropout's forward should use conv2 and fc1")
+    expect_right_value(lambda: expect_scores_from_fc1_input(out, seen, weights, "NetDropout() in train() mode"))
     expect_channel_dropout(seen["conv2"], conv_block(x, weights, "conv1"), 0.4, "conv2 of NetDropout()", tolerance=0.06)

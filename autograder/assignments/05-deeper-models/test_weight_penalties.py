@@ -129,14 +129,19 @@ def test_l2_penalty_leaves_out_the_batch_norm_running_statistics(student):
 # sgd_step_with_penalty ---------------------------------------------------------
 
 
+def expect_total_loss(result, expected):
+    expect_close(result, expected, "the value returned by sgd_step_with_penalty (cross-entropy + penalty before the step)", rel=1e-9)
+
+
 @graded(points=1, exercise="sgd_step_with_penalty", section=SECTION, visible=True)
 def test_sgd_step_with_penalty_takes_one_penalized_step(student):
     """sgd_step_with_penalty takes one plain gradient descent step on loss + penalty"""
     weights = known_weights(LINEAR_SHAPES, seed=11)
     x, y = batch(seed=12)
     model = student_linear(student, weights)
-    student.sgd_step_with_penalty(model, student.lib("torch.nn.CrossEntropyLoss")(), x, y, 0.5, 0.05)
-    expected, _ = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
+    result = student.sgd_step_with_penalty(model, student.lib("torch.nn.CrossEntropyLoss")(), x, y, 0.5, 0.05)
+    expected, total = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
+    expect_total_loss(result, total)
     expect_weights(model.state_dict(), expected,
                    "nn.Linear(5, 3) after sgd_step_with_penalty(model, CrossEntropyLoss(), x, y, lr=0.5, l2_lambda=0.05)")
 
@@ -150,8 +155,9 @@ def test_sgd_step_with_penalty_starts_each_step_from_zero_gradients(student):
     expected = weights
     for seed in (14, 15):
         x, y = batch(seed=seed, n=9, features=4)
-        student.sgd_step_with_penalty(model, loss_fn, x, y, 0.3, 0.02)
-        expected, _ = penalty_step(expected, mlp_forward, x, y, lr=0.3, l2_lambda=0.02)
+        result = student.sgd_step_with_penalty(model, loss_fn, x, y, 0.3, 0.02)
+        expected, total = penalty_step(expected, mlp_forward, x, y, lr=0.3, l2_lambda=0.02)
+        expect_total_loss(result, total)
     expect_weights(model.state_dict(), expected,
                    "a 4-6-3 network after two calls of sgd_step_with_penalty (are the gradients zeroed before backward()?)")
 
@@ -163,8 +169,7 @@ def test_sgd_step_with_penalty_returns_the_total_loss(student):
     x, y = batch(seed=17)
     result = student.sgd_step_with_penalty(student_linear(student, weights), student.lib("torch.nn.CrossEntropyLoss")(),
                                            x, y, 0.5, 0.05)
-    _, expected = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
-    expect_close(result, expected, "the value returned by sgd_step_with_penalty (cross-entropy + penalty before the step)", rel=1e-9)
+    expect_total_loss(result, penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)[1])
 
 
 # equivalent_weight_decay -------------------------------------------------------
