@@ -39,6 +39,14 @@ def make_normalize(dataset):
     std = tuple(images.std(dim=(0, 2, 3)).tolist())
     return Normalize(mean=mean, std=std)
 """),
+    Mutant("make_normalize with torchvision.transforms.v2", "make_normalize", """
+from torchvision.transforms import v2
+
+
+def make_normalize(dataset):
+    mean, std = channel_stats(dataset)
+    return v2.Normalize(mean=mean.tolist(), std=std.tolist())
+"""),
     # binary_cross_entropy
     Mutant("binary_cross_entropy with torch.maximum and log1p", "binary_cross_entropy", """
 def binary_cross_entropy(p, y):

@@ -169,7 +169,7 @@ def net_weights(n_chans1, n_blocks, seed):
 
 
 def net_forward(weights, x, n_blocks, training=False):
-    """NetResDeep's scores in the grader; in training, the running statistics of `weights` are updated in place."""
+    """NetResDeep's scores in the grader; in training, the running statistics in `weights` are replaced by the updated ones."""
     out = F.max_pool2d(torch.relu(F.conv2d(x, weights["conv1.weight"], weights["conv1.bias"], padding=1)), 2)
     for index in range(n_blocks):
         prefix = f"resblocks.{index}."
