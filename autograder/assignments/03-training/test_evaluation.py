@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import describe, expect, expect_close, expect_type, graded, seeded
+from autograder.testkit import describe, expect, expect_close, expect_right_value, expect_type, graded, seeded
 
 SECTION = "Part 04 · Evaluating our model"
 SHAPE, CLASSES, N, BATCH = (1, 28, 28), 4, 21, 8  # MNIST-sized images, in batches of 8, 8 and 5 samples
@@ -61,6 +61,12 @@ def expect_pair(result):
     return loss, accuracy
 
 
+def expect_result(loss, accuracy, expected_loss, expected_accuracy):
+    expect_close(loss, expected_loss, "the mean loss per sample of the model you were given", rel=1e-5)
+    expect_close(accuracy, expected_accuracy,
+                 "the accuracy (9 of 21 samples are right: 2 of 8, 2 of 8 and 5 of 5 per batch)", rel=1e-9)
+
+
 @graded(points=2, exercise="evaluate", section=SECTION, visible=True)
 def test_evaluate_averages_over_samples_with_a_smaller_last_batch(student):
     """evaluate returns the mean loss per sample and the accuracy over all 21 samples (batches of 8, 8 and 5)"""
@@ -68,9 +74,7 @@ def test_evaluate_averages_over_samples_with_a_smaller_last_batch(student):
     expected_loss, expected_accuracy = reference_result(model, x, y)
     loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y),
                                                   nn(student, "CrossEntropyLoss")(), "cpu"))
-    expect_close(loss, expected_loss, "the mean loss per sample of the model you were given", rel=1e-5)
-    expect_close(accuracy, expected_accuracy,
-                 "the accuracy (9 of 21 samples are right: 2 of 8, 2 of 8 and 5 of 5 per batch)", rel=1e-9)
+    expect_result(loss, accuracy, expected_loss, expected_accuracy)
 
 
 @graded(points=1, exercise="evaluate", section=SECTION)
@@ -80,8 +84,9 @@ def test_evaluate_puts_the_model_in_evaluation_mode(student):
     expected_loss, expected_accuracy = reference_result(model, x, y)
     twin = student_twin(student, model)
     loss, accuracy = expect_pair(student.evaluate(twin, student_loader(student, x, y), nn(student, "CrossEntropyLoss")(), "cpu"))
-    expect(twin.training is False, "after evaluate the model is still in training mode: call model.eval() first")
     expect_close(loss, expected_loss, "the mean loss of a model with dropout (dropout must be off: model.eval())", rel=1e-5)
+    expect_close(accuracy, expected_accuracy, "the accuracy of a model with dropout (dropout must be off: model.eval())", rel=1e-9)
+    expect(twin.training is False, "after evaluate the model is still in training mode: call model.eval() first")
 
 
 @graded(points=1, exercise="evaluate", section=SECTION)
@@ -94,7 +99,8 @@ def test_evaluate_builds_no_autograd_graph(student):
         seen.append((bool(outputs.requires_grad), len(labels)))
         return F.cross_entropy(outputs.detach(), labels)
 
-    expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y), loss_fn, "cpu"))
+    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y), loss_fn, "cpu"))
+    expect_right_value(lambda: expect_result(loss, accuracy, *reference_result(model, x, y)))
     expect([size for _, size in seen] == [8, 8, 5], f"loss_fn should be called once per batch (8, 8 and 5 samples), got batches of {[size for _, size in seen]}")
     expect(not any(grad for grad, _ in seen),
            "the model's outputs require gradients, so autograd builds a graph during evaluation: wrap the loop in `with torch.no_grad():`")

@@ -5,7 +5,7 @@ import functools
 import torch
 
 from autograder import testkit
-from autograder.testkit import describe, expect, expect_tensor, graded, seeded
+from autograder.testkit import Mismatch, describe, expect, expect_tensor, graded, seeded
 
 SECTION = "Part 04 · Normalizing the data"
 MAX_IMAGES = 3000  # the fixtures are smaller; the real data sets are cut to their first 3000 images
@@ -76,31 +76,42 @@ def test_channel_stats_of_the_cifar10_training_set(student, data):
     expect_stats(result, reference_stats(reference_pixels(data, "CIFAR10")), "channel_stats on the CIFAR10 training set")
 
 
-def expect_a_normalize(transform):
+def normalize_statistics(transform):
+    """The mean and std a transforms.Normalize holds, read back as data (the grader compares them itself)."""
     type_name = getattr(transform, "type_name", type(transform).__name__)
     expect(type_name.endswith("Normalize"), f"make_normalize should return a transforms.Normalize, got {describe(transform)}")
+    statistics = []
+    for name in ("mean", "std"):
+        value = getattr(transform, name)
+        try:
+            statistics.append(torch.as_tensor(value, dtype=torch.float64).flatten())
+        except (TypeError, ValueError, RuntimeError):
+            raise Mismatch(f"the Normalize's {name} should be numbers, one per channel, got {describe(value)}") from None
+    return statistics
+
+
+def expect_a_normalize_with(transform, expected, what):
+    """`transform` holds the grader's per-channel mean and std, and applies them to an image the grader chose."""
+    for name, actual, reference in zip(("mean", "std"), normalize_statistics(transform), expected):
+        expect_tensor(actual, reference.double(), f"the {name} held by the Normalize from {what}", rtol=RTOL, atol=1e-6)
+    mean, std = (value.view(-1, 1, 1) for value in expected)
+    x = torch.randn(len(mean), 10, 14, generator=seeded(7)) * 2
+    expect_tensor(transform(x), (x - mean) / std, f"the Normalize from {what} applied to an image [{len(mean)}, 10, 14]",
+                  rtol=RTOL, atol=1e-4)
 
 
 @graded(points=1, exercise="make_normalize", section=SECTION, visible=True)
 def test_make_normalize_uses_the_statistics_of_its_dataset(student):
-    """make_normalize returns a Normalize that computes (x - mean) / std per channel of the given data"""
+    """make_normalize returns a Normalize holding the per-channel mean and std of the given data"""
     images, labels = small_rgb_set(seed=6)
     transform = student.make_normalize(student_tensor_dataset(student, images, labels))
-    expect_a_normalize(transform)
-    mean, std = reference_stats(images.double())
-    x = torch.randn(3, 10, 14, generator=seeded(7)) * 2
-    expected = (x - mean.view(3, 1, 1)) / std.view(3, 1, 1)
-    expect_tensor(transform(x), expected, "the transform applied to an image [3, 10, 14]", rtol=RTOL, atol=1e-4)
+    expect_a_normalize_with(transform, reference_stats(images.double()), "make_normalize on 12 RGB images [3, 10, 14]")
 
 
 @graded(points=1, exercise="make_normalize", section=SECTION, timeout=40)
 def test_normalized_mnist_has_mean_0_and_std_1(student, data):
-    """MNIST training images, normalised with make_normalize, have mean 0 and std 1"""
+    """make_normalize on the MNIST training images holds their mean and std (they come out with mean 0 and std 1)"""
     transform = student.make_normalize(student_training_images(student, data, "MNIST"))
-    expect_a_normalize(transform)
-    normalized = transform(reference_pixels(data, "MNIST").float())
-    expect(isinstance(normalized, torch.Tensor), f"the transform should return a tensor, got {describe(normalized)}")
-    mean, std = normalized.double().mean().item(), normalized.double().std().item()
-    expect(abs(mean) < 1e-3 and abs(std - 1) < 1e-3,
-           f"after normalisation the MNIST training images should have mean 0 and std 1, got mean {mean:.4f} and std {std:.4f}; "
-           "compute the statistics from the dataset you are given (not the usual MNIST constants)")
+    expect_a_normalize_with(transform, reference_stats(reference_pixels(data, "MNIST")),
+                            "make_normalize on the MNIST training set (compute the statistics from the dataset you are given, "
+                            "not the usual MNIST constants)")

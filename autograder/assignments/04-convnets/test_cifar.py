@@ -76,12 +76,20 @@ def test_submitted_weights_classify_the_test_images(student, submission_dir, dat
     shapes = {name: tuple(tensor.shape) for name, tensor in state.items() if isinstance(tensor, torch.Tensor)}
     expect(shapes == LECTURE_KEYS and len(state) == len(LECTURE_KEYS),
            f"{WEIGHTS_FILE} should hold the lecture's Net, with the entries {LECTURE_KEYS}; it holds {shapes}")
-    model.load_state_dict({name: tensor.float() for name, tensor in state.items()})
+    weights = {name: tensor.float() for name, tensor in state.items()}
+    model.load_state_dict(weights)
     model.eval()
+    reference = testkit.lecture_cifar_net(0)  # the lecture's Net in the grader, holding the submitted weights
+    reference.load_state_dict(weights)
     images, labels = grader_test_split(data)
-    accuracy = accuracy_in_grader(model, images, labels, torch.device("cpu"))
+    with torch.no_grad():
+        expected = reference(images[:8])
+    testkit.expect_tensor(model(images[:8]), expected, f"your Net's scores for 8 test images with the weights of {WEIGHTS_FILE}",
+                          rtol=1e-4, atol=1e-5)
     if data.kind != "real":
-        return  # the weights load and give scores; how good they are only real CIFAR10 can tell
+        return  # the weights load and give the lecture Net's scores; how good they are only real CIFAR10 can tell
+    with torch.no_grad():
+        accuracy = accuracy_in_grader(reference, images, labels, torch.device("cpu"))
     threshold = WEIGHTS_THRESHOLD
     expect(accuracy >= threshold,
            f"with the weights of {WEIGHTS_FILE}, your Net classifies {accuracy:.1%} of the {len(labels)} test images correctly; "
@@ -101,9 +109,13 @@ def test_train_epoch_trains_the_net_on_cifar(student, data, device):
     optimizer = student.lib("torch.optim.Adam")(model.parameters(), lr=1e-3)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
     writer = student.lib("torch.utils.tensorboard.SummaryWriter")(str(student.work_dir / "cifar-training"))
+    batch_losses = testkit.BatchLosses(loss_fn)
     epochs = TRAINING_EPOCHS[data.kind]
     for epoch in range(epochs):
-        student.train_epoch(model, loader, optimizer, loss_fn, device, writer, epoch)
+        result = student.train_epoch(model, loader, optimizer, loss_fn, device, writer, epoch)
+        expected = batch_losses.epoch_mean()
+        testkit.expect_right_value(lambda: testkit.expect_close(
+            result, expected, f"the mean loss per sample that train_epoch returns for epoch {epoch} (from the batch losses it computed)"))
     writer.close()
     model.eval()
     images, labels = grader_test_split(data)

@@ -63,6 +63,18 @@ def test_net_has_the_lectures_layers(student):
         settings = (tuple(conv.kernel_size), tuple(conv.stride), tuple(conv.padding))
         expect(settings == ((3, 3), (1, 1), (1, 1)),
                f"{name} should have kernel_size=3, stride=1, padding=1; it has kernel_size={settings[0]}, stride={settings[1]}, padding={settings[2]}")
+    reference = lecture_cifar_net(0)
+    model.load_state_dict(reference.state_dict())
+    model.eval()
+    x = torch.randn(2, 3, 32, 32, generator=seeded(1))
+    out = x
+    for name, layer in reference.named_children():  # each layer judged by what it computes, on the lecture's weights
+        with torch.no_grad():
+            expected = layer(out)
+        expect_tensor(getattr(model, name)(out), expected, f"Net's {name} (with the lecture's weights) on the output of the layer before it",
+                      rtol=1e-4, atol=1e-5, check_device=False)
+        out = expected
+    expect_tensor(model(x), out, "Net()(x) for x of shape [2, 3, 32, 32]", rtol=1e-4, atol=1e-5, check_device=False)
 
 
 @graded(points=2, exercise="Net", section=CONVNET, visible=True)

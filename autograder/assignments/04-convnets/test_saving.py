@@ -117,9 +117,9 @@ def test_load_model_restores_the_saved_weights(student):
 @graded(points=1, exercise="load_model", section=SECTION)
 def test_load_model_returns_the_net_in_eval_mode(student):
     """load_model returns the Net in evaluation mode (model.eval(), with parentheses)"""
-    path, _ = save_reference(student, "reference-net-eval.pt", seed=44)
+    path, reference = save_reference(student, "reference-net-eval.pt", seed=44)
     model = student.load_model(str(path), torch.device("cpu"))
-    expect(type_name(model) == "Net", f"load_model(path, cpu) should return a Net, got a {type_name(model)}")
+    expect_loaded_net(model, reference, torch.device("cpu"), "load_model(path, cpu)")
     expect(model.training is False, "the Net returned by load_model is in training mode: call model.eval() before returning it")
 
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder import testkit
-from autograder.testkit import expect, expect_close, expect_tensor, graded, reference_sgd_epoch, seeded
+from autograder.testkit import expect, expect_close, expect_right_value, expect_tensor, graded, reference_sgd_epoch, seeded
 
 SECTION = "Part 05 · Training our ConvNet"
 N_SAMPLES, BATCH_SIZE, N_CLASSES = 50, 16, 5  # batches of 16, 16, 16 and 2
@@ -126,7 +126,8 @@ def run_train_epoch(student, seed, lr=0.1, epoch=0, folder="train-epoch"):
 @graded(points=2, exercise="train_epoch", section=SECTION, visible=True)
 def test_train_epoch_updates_the_weights_like_a_reference_epoch(student):
     """after one epoch, the weights equal those of a reference epoch: zero_grad, backward and step once per batch"""
-    remote, local, _, _ = run_train_epoch(student, seed=11)
+    remote, local, result, expected = run_train_epoch(student, seed=11)
+    expect_right_value(lambda: expect_float(result, expected, "the mean training loss returned by train_epoch", hint=LOSS_HINT))
     expect_state(remote.state_dict(), local.state_dict(), "the weights after train_epoch (SGD, lr 0.1, 4 batches)")
 
 
@@ -144,9 +145,16 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
     X, y = samples(14)
     remote.eval()
     writer, _ = student_writer(student, "train-mode")
-    student.train_epoch(remote, student_loader(student, X, y), student.lib("torch.optim.SGD")(remote.parameters(), lr=0.0),
-                        student.lib("torch.nn.CrossEntropyLoss")(), torch.device("cpu"), writer, 0)
+    loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
+    batch_losses = testkit.BatchLosses(loss_fn)  # dropout is random: the grader adds up the batch losses the loop computed
+    result = student.train_epoch(remote, student_loader(student, X, y), student.lib("torch.optim.SGD")(remote.parameters(), lr=0.0),
+                                 loss_fn, torch.device("cpu"), writer, 0)
     writer.close()
+    expect_right_value(lambda: expect_float(result, batch_losses.epoch_mean(), "the mean training loss returned by train_epoch",
+                                            hint=LOSS_HINT))
+    reference_train_epoch(local, X, y, 0.0)
+    expect_state(remote.state_dict(), local.state_dict(), "the model after train_epoch with lr 0 (in training mode, batch norm "
+                 "updates its running statistics)")
     expect(remote.training is True and remote.drop.training is True,
            "after train_epoch the model is still in evaluation mode: call model.train() at the start of train_epoch "
            "(valid_epoch switched it to eval mode)")
@@ -155,7 +163,7 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
 @graded(points=1, exercise="train_epoch", section=SECTION)
 def test_train_epoch_logs_the_training_loss(student):
     """train_epoch logs its mean loss with add_scalar("Loss/train", mean_loss, epoch), once per epoch"""
-    remote, _ = build_pair(student, SMALL_CONVNET, seed=15)
+    remote, local = build_pair(student, SMALL_CONVNET, seed=15)
     X, y = samples(16)
     loader = student_loader(student, X, y)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=0.1)
@@ -163,6 +171,10 @@ def test_train_epoch_logs_the_training_loss(student):
     writer, path = student_writer(student, "train-logging")
     returned = [(epoch, student.train_epoch(remote, loader, optimizer, loss_fn, torch.device("cpu"), writer, epoch)) for epoch in (2, 3)]
     writer.close()
+    for epoch, result in returned:
+        expected = reference_train_epoch(local, X, y, 0.1)
+        expect_right_value(lambda: expect_float(result, expected, f"the mean training loss returned by train_epoch for epoch {epoch}",
+                                                hint=LOSS_HINT))
     scalars = logged_scalars(path, ["Loss/train"])
     expect_logged(scalars, "Loss/train", returned, "train_epoch called for epochs 2 and 3")
 
@@ -176,9 +188,10 @@ def test_train_epoch_moves_the_batches_to_the_device(student, device):
     X, y = samples(18)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=0.1)
     writer, _ = student_writer(student, "train-device")
-    student.train_epoch(remote, student_loader(student, X, y), optimizer, student.lib("torch.nn.CrossEntropyLoss")(), device, writer, 0)
+    result = student.train_epoch(remote, student_loader(student, X, y), optimizer, student.lib("torch.nn.CrossEntropyLoss")(), device,
+                                 writer, 0)
     writer.close()
-    reference_train_epoch(local, X, y, 0.1)
+    expect_close(result, reference_train_epoch(local, X, y, 0.1), f"the mean training loss returned by train_epoch on {device}", rel=1e-6)
     state = remote.state_dict()
     expect(all(tensor.device.type == device.type for tensor in state.values()), "train_epoch moved the model off the GPU; the caller already put it on the device")
     expect_state(state, local.state_dict(), f"the weights after train_epoch on {device}", rtol=1e-6, atol=1e-9)
@@ -252,7 +265,7 @@ def test_valid_epoch_does_not_track_gradients(student):
 @graded(points=1, exercise="valid_epoch", section=SECTION)
 def test_valid_epoch_logs_loss_and_accuracy(student):
     """valid_epoch logs add_scalar("Loss/valid", ...) and add_scalar("Accuracy/valid", ...) at step=epoch"""
-    remote, _ = build_pair(student, SMALL_CONVNET, seed=27)
+    remote, local = build_pair(student, SMALL_CONVNET, seed=27)
     X, y = samples(28)
     loader = student_loader(student, X, y)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
@@ -260,7 +273,7 @@ def test_valid_epoch_logs_loss_and_accuracy(student):
     returned = [(epoch, student.valid_epoch(remote, loader, loss_fn, torch.device("cpu"), writer, epoch)) for epoch in (4, 5)]
     writer.close()
     for _, result in returned:
-        expect(isinstance(result, tuple) and len(result) == 2, f"valid_epoch should return a tuple (mean_loss, accuracy), got {testkit.describe(result)}")
+        expect_right_value(lambda: expect_validation(result, reference_valid_epoch(local, X, y), "valid_epoch"))
     scalars = logged_scalars(path, ["Loss/valid", "Accuracy/valid"])
     expect_logged(scalars, "Loss/valid", [(epoch, result[0]) for epoch, result in returned], "valid_epoch called for epochs 4 and 5")
     expect_logged(scalars, "Accuracy/valid", [(epoch, result[1]) for epoch, result in returned], "valid_epoch called for epochs 4 and 5")

@@ -5,10 +5,12 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import expect, expect_no_calls, expect_tensor, graded, inputs_after, seeded, torch_calls
+from autograder.testkit import (ban, expect, expect_right_value, expect_tensor, graded, seeded,
+                                submitted_cells, watch)  # noqa: F401 - submitted_cells is a fixture
 
 SECTION = "Part 05 · Not relying too much on a single input: Dropout"
-DROPOUT_CALLS = ("dropout",)
+DROPOUT_CALLS = ban("a built-in dropout", torch.nn.modules.dropout, F.dropout, F.dropout1d, F.dropout2d, F.dropout3d,
+                    F.alpha_dropout, F.feature_alpha_dropout, torch.dropout, torch.feature_dropout, torch.alpha_dropout)
 
 
 def positive_inputs(seed, shape=(200, 500)):
@@ -23,41 +25,56 @@ def seed_student(student, seed):
 # dropout ---------------------------------------------------------------------
 
 
+def watched(student, cells):
+    return watch(student, cells, "dropout", DROPOUT_CALLS)
+
+
+def expect_dropped_out(y, x, p, what, tolerance=0.02):
+    """`y`, from dropout(x, p, training=True) on positive x: a fraction p of zeros, the other entries x / (1 - p)."""
+    expect(isinstance(y, torch.Tensor) and y.shape == x.shape and y.dtype == x.dtype,
+           f"{what} on a float64 tensor of shape {list(x.shape)} should keep its shape and dtype, "
+           f"got {y.dtype if isinstance(y, torch.Tensor) else type(y).__name__} {list(getattr(y, 'shape', []))}")
+    dropped = y == 0
+    fraction = dropped.double().mean().item()
+    expect(abs(fraction - p) < tolerance,
+           f"{what} zeroed {100 * fraction:.1f}% of {x.numel()} entries; expected about {100 * p:.0f}% "
+           f"(p is the probability of DROPPING an entry)")
+    expect_tensor(y[~dropped], x[~dropped] / (1 - p),
+                  f"the entries that survive {what}, which should be x / (1 - p) = x * {1 / (1 - p):.4g}", rtol=1e-9)
+
+
 @graded(points=1, exercise="dropout", section=SECTION, visible=True)
-def test_dropout_is_the_identity_in_evaluation(student):
-    """with training=False, dropout returns x unchanged, every time"""
+def test_dropout_is_the_identity_in_evaluation(student, submitted_cells):
+    """with training=False, dropout returns x unchanged, every time (and with training=True it drops)"""
+    dropout = watched(student, submitted_cells)
     x = torch.randn(4, 7, dtype=torch.float64, generator=seeded(1))
     for call in ("first", "second"):
-        expect_tensor(student.dropout(x, 0.5, False), x,
+        expect_tensor(dropout(x, 0.5, False), x,
                       f"dropout(x, 0.5, training=False), {call} call (in evaluation dropout returns x unchanged)", rtol=0, atol=0)
+    seed_student(student, 1)
+    x = positive_inputs(seed=1, shape=(50, 60))
+    expect_dropped_out(dropout(x, 0.5, True), x, 0.5, "dropout(x, 0.5, training=True)", tolerance=0.05)
 
 
 @graded(points=2, exercise="dropout", section=SECTION)
-def test_dropout_zeroes_a_fraction_p_and_scales_the_survivors(student):
+def test_dropout_zeroes_a_fraction_p_and_scales_the_survivors(student, submitted_cells):
     """with training=True, dropout zeroes a fraction p of the entries and divides the others by 1 - p"""
+    dropout = watched(student, submitted_cells)
     seed_student(student, 2)
     x = positive_inputs(seed=3)
     for p in (0.3, 0.75):
-        y = student.dropout(x, p, True)
-        expect(isinstance(y, torch.Tensor) and y.shape == x.shape and y.dtype == x.dtype,
-               f"dropout(x, {p}, training=True) on a float64 tensor of shape {list(x.shape)} should keep its shape and dtype, "
-               f"got {y.dtype if isinstance(y, torch.Tensor) else type(y).__name__} {list(getattr(y, 'shape', []))}")
-        dropped = y == 0
-        fraction = dropped.double().mean().item()
-        expect(abs(fraction - p) < 0.02,
-               f"dropout(x, {p}, training=True) zeroed {100 * fraction:.1f}% of {x.numel()} entries; expected about {100 * p:.0f}% "
-               f"(p is the probability of DROPPING an entry)")
-        expect_tensor(y[~dropped], x[~dropped] / (1 - p),
-                      f"the entries that survive dropout(x, {p}, training=True), which should be x / (1 - p) = x * {1 / (1 - p):.4g}",
-                      rtol=1e-9)
+        expect_dropped_out(dropout(x, p, True), x, p, f"dropout(x, {p}, training=True)")
 
 
 @graded(points=1, exercise="dropout", section=SECTION)
-def test_dropout_drops_each_entry_independently(student):
+def test_dropout_drops_each_entry_independently(student, submitted_cells):
     """dropout draws a fresh mask for every entry of every sample, at every call"""
+    dropout = watched(student, submitted_cells)
     seed_student(student, 4)
     x = positive_inputs(seed=5, shape=(60, 80))
-    first, second = (student.dropout(x, 0.5, True) == 0 for _ in range(2))
+    first, second = (dropout(x, 0.5, True) for _ in range(2))
+    expect_right_value(lambda: expect_dropped_out(first, x, 0.5, "dropout(x, 0.5, training=True)", tolerance=0.05))
+    first, second = first == 0, second == 0
     expect(not (first == first[:1]).all(),
            "every row (sample) of the result has the same entries zeroed: draw the mask with the shape of x, e.g. torch.rand_like(x)")
     expect(not (first == first[:, :1]).all(),
@@ -67,23 +84,26 @@ def test_dropout_drops_each_entry_independently(student):
 
 
 @graded(points=1, exercise="dropout", section=SECTION)
-def test_dropout_leaves_its_input_alone(student):
+def test_dropout_leaves_its_input_alone(student, submitted_cells):
     """dropout returns a new tensor and does not modify x"""
     seed_student(student, 6)
     x = positive_inputs(seed=7, shape=(30, 40))
-    original = x.clone()
-    _, (after, *_) = inputs_after(student, student.dropout, x, 0.4, True)
-    expect_tensor(after, original,
+    result, (after, *_) = watched(student, submitted_cells).inputs_after(x.clone(), 0.4, True)
+    expect_right_value(lambda: expect_dropped_out(result, x, 0.4, "dropout(x, 0.4, training=True)", tolerance=0.07))
+    expect_tensor(after, x,
                   "the caller's x after dropout(x, 0.4, training=True) (avoid in-place operations such as x.mul_ or x[mask] = 0)",
                   rtol=0, atol=0)
 
 
 @graded(points=1, exercise="dropout", section=SECTION)
-def test_dropout_is_written_by_hand(student):
-    """dropout does not call nn.Dropout or torch.nn.functional.dropout"""
+def test_dropout_is_written_by_hand(student, submitted_cells):
+    """dropout does not call nn.Dropout or torch.nn.functional.dropout (and drops like dropout)"""
     seed_student(student, 8)
-    _, names = torch_calls(student, student.dropout, positive_inputs(seed=9, shape=(10, 12)), 0.4, True)
-    expect_no_calls(names, DROPOUT_CALLS, "dropout", "build the mask yourself, e.g. with torch.rand_like(x) >= p")
+    x = positive_inputs(seed=9, shape=(40, 50))
+    dropout = watched(student, submitted_cells)
+    result = dropout(x, 0.4, True)
+    expect_right_value(lambda: expect_dropped_out(result, x, 0.4, "dropout(x, 0.4, training=True)", tolerance=0.06))
+    dropout.expect_not_used("build the mask yourself, e.g. with torch.rand_like(x) >= p")
 
 
 # NetDropout --------------------------------------------------------------------
@@ -161,17 +181,28 @@ def expect_channel_dropout(seen, expected, p, where, tolerance):
            f"expected about {100 * p:.0f}% for p = {p}")
 
 
+def expect_scores_from_fc1_input(out, seen, weights, what):
+    """In train() mode the scores are fc2(tanh(fc1(h))) of the h that reached fc1 (which the grader saw)."""
+    hidden = torch.tanh(F.linear(seen["fc1"].flatten(1), weights["fc1.weight"], weights["fc1.bias"]))
+    expect_tensor(out, F.linear(hidden, weights["fc2.weight"], weights["fc2.bias"]),
+                  f"the scores of {what}, from what reached fc1 (tanh after fc1, no softmax)", rtol=1e-9, atol=1e-12)
+
+
 @graded(points=1, exercise="NetDropout", section=SECTION, visible=True)
 def test_net_dropout_maps_images_to_ten_scores(student):
     """NetDropout maps [N, 3, 32, 32] to [N, 10], for one image and for several, in both modes"""
-    model = student.NetDropout()
-    for mode in ("train", "eval"):
-        getattr(model, mode)()
-        for n in (1, 3):
-            out = model(torch.randn(n, 3, 32, 32, generator=seeded(10 + n)))
-            expect(isinstance(out, torch.Tensor) and list(out.shape) == [n, 10],
-                   f"NetDropout in {mode}() mode should map [{n}, 3, 32, 32] to [{n}, 10], got "
-                   f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+    weights = net_weights(seed=10)
+    model = student_net(student, weights)
+    for n in (1, 3):
+        x = images(seed=10 + n, n=n)
+        model.train()
+        out = model(x)
+        expect(isinstance(out, torch.Tensor) and list(out.shape) == [n, 10],
+               f"NetDropout in train() mode should map [{n}, 3, 32, 32] to [{n}, 10], got "
+               f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+        model.eval()
+        expect_tensor(model(x), net_forward(weights, x), f"NetDropout() in eval() mode with known weights on [{n}, 3, 32, 32]",
+                      rtol=1e-9, atol=1e-12)
 
 
 @graded(points=1, exercise="NetDropout", section=SECTION)
@@ -197,8 +228,9 @@ def test_net_dropout_zeroes_whole_channels_in_training(student):
     model.train()
     seen = record_inputs(model)
     x = images(seed=25, n=128)
-    model(x)
+    out = model(x)
     expect("conv2" in seen and "fc1" in seen, "NetDropout's forward should use conv2 and fc1")
+    expect_right_value(lambda: expect_scores_from_fc1_input(out, seen, weights, "NetDropout(p=0.25) in train() mode"))
     expect_channel_dropout(seen["conv2"], conv_block(x, weights, "conv1"), 0.25, "conv2", tolerance=0.05)
     fc1_input = seen["fc1"].view(128, 8, 8, 8)
     expect_channel_dropout(fc1_input, conv_block(seen["conv2"], weights, "conv2"), 0.25, "fc1 (as 8 channels of 8 x 8)", tolerance=0.06)
@@ -213,6 +245,7 @@ def test_net_dropout_uses_p_0_4_by_default(student):
     model.train()
     seen = record_inputs(model)
     x = images(seed=28, n=128)
-    model(x)
-    expect("conv2" in seen, "NetDropout's forward should use conv2")
+    out = model(x)
+    expect("conv2" in seen and "fc1" in seen, "NetDropout's forward should use conv2 and fc1")
+    expect_right_value(lambda: expect_scores_from_fc1_input(out, seen, weights, "NetDropout() in train() mode"))
     expect_channel_dropout(seen["conv2"], conv_block(x, weights, "conv1"), 0.4, "conv2 of NetDropout()", tolerance=0.06)

@@ -73,11 +73,17 @@ def student_block(student, weights, n_chans):
 @graded(points=1, exercise="ResBlock", section=RESNETS, visible=True)
 def test_resblock_keeps_the_shape(student):
     """ResBlock's output has the shape of its input (non-square maps, one sample or several)"""
+    weights = block_weights(6, seed=1)
+    block = student_block(student, weights, 6)
+    block.eval()
     for shape in ((2, 6, 5, 9), (1, 6, 7, 4)):
-        out = student.ResBlock(6)(torch.randn(*shape, generator=seeded(1)))
+        x = torch.randn(*shape, dtype=torch.float64, generator=seeded(1))
+        out = block(x)
         expect(isinstance(out, torch.Tensor) and tuple(out.shape) == shape,
                f"ResBlock(6) on an input of shape {list(shape)} should give the same shape, got "
                f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__} (padding=1 keeps H and W)")
+        expect_tensor(out, block_forward(weights, x, training=False)[0],
+                      f"ResBlock(6) in eval() mode with known weights on an input of shape {list(shape)}", rtol=1e-9, atol=1e-12)
 
 
 @graded(points=1, exercise="ResBlock", section=RESNETS)
@@ -89,6 +95,12 @@ def test_resblock_has_a_bias_free_conv_and_batch_norm(student):
     expect(kind.endswith("BatchNorm2d"), f"self.batch_norm should be an nn.BatchNorm2d (for [N, C, H, W] feature maps), got {kind}")
     expect(count_parameters(block) == 5 * 5 * 9 + 2 * 5,
            f"ResBlock(5) should have 5 * 5 * 9 (conv) + 2 * 5 (batch norm) = 235 parameters, got {count_parameters(block)}")
+    weights = block_weights(5, seed=8)
+    block = student_block(student, weights, 5)
+    block.eval()
+    x = torch.randn(2, 5, 3, 4, dtype=torch.float64, generator=seeded(9))
+    expect_tensor(block(x), block_forward(weights, x, training=False)[0],
+                  "ResBlock(5) in eval() mode with known weights for its conv (no bias) and batch norm", rtol=1e-9, atol=1e-12)
 
 
 @graded(points=2, exercise="ResBlock", section=RESNETS)
@@ -143,57 +155,86 @@ def head_count(n_chans1):
     return n_chans1 * (3 * 9 + 1) + 32 * (8 * 8 * n_chans1 + 1) + 10 * (32 + 1)
 
 
-def head_weights(n_chans1, seed):
+def net_weights(n_chans1, n_blocks, seed):
+    """Weights for NetResDeep: conv1, fc1 and fc2, and different weights and statistics for every block."""
     generator = seeded(seed)
     shapes = {"conv1.weight": (n_chans1, 3, 3, 3), "conv1.bias": (n_chans1,), "fc1.weight": (32, 64 * n_chans1),
               "fc1.bias": (32,), "fc2.weight": (10, 32), "fc2.bias": (10,)}
     fan_in = {"conv1": 27, "fc1": 64 * n_chans1, "fc2": 32}
-    return {name: torch.randn(*shape, dtype=torch.float64, generator=generator) / math.sqrt(fan_in[name.split(".")[0]])
-            for name, shape in shapes.items()}
+    weights = {name: torch.randn(*shape, dtype=torch.float64, generator=generator) / math.sqrt(fan_in[name.split(".")[0]])
+               for name, shape in shapes.items()}
+    for index in range(n_blocks):
+        weights.update({f"resblocks.{index}.{name}": value for name, value in block_weights(n_chans1, seed + 1 + index).items()})
+    return weights
 
 
-def head_forward(weights, x):
-    """NetResDeep without residual blocks."""
+def net_forward(weights, x, n_blocks, training=False):
+    """NetResDeep's scores in the grader; in training, the running statistics in `weights` are replaced by the updated ones."""
     out = F.max_pool2d(torch.relu(F.conv2d(x, weights["conv1.weight"], weights["conv1.bias"], padding=1)), 2)
+    for index in range(n_blocks):
+        prefix = f"resblocks.{index}."
+        block = {name.removeprefix(prefix): value for name, value in weights.items() if name.startswith(prefix)}
+        out, mean, var = block_forward(block, out, training)
+        weights[prefix + "batch_norm.running_mean"], weights[prefix + "batch_norm.running_var"] = mean, var
     out = F.max_pool2d(out, 2)
     out = torch.relu(F.linear(out.flatten(1), weights["fc1.weight"], weights["fc1.bias"]))
     return F.linear(out, weights["fc2.weight"], weights["fc2.bias"])
+
+
+def student_net(student, weights, n_chans1, n_blocks):
+    """The student's NetResDeep in float64 holding `weights`; what it computes with them decides the points."""
+    model = student.NetResDeep(n_chans1=n_chans1, n_blocks=n_blocks)
+    state = model.state_dict()
+    missing = [key for key in weights if key not in state]
+    extra = [key for key in state if key not in weights]
+    what = f"NetResDeep(n_chans1={n_chans1}, n_blocks={n_blocks})"
+    expect(not missing and not extra, f"{what} should hold conv1, resblocks (an nn.Sequential of ResBlocks) with "
+                                      f"{n_blocks} blocks, fc1 and fc2; missing {missing[:6]}, unexpected {extra[:6]}")
+    for key, value in weights.items():
+        expect(state[key].shape == value.shape, f"{what}: {key} should have the shape {list(value.shape)}, got {list(state[key].shape)}")
+    model.double()
+    model.load_state_dict(weights)
+    return model
 
 
 def block_convolutions(names):
     return [name for name in names if name.endswith("conv.weight") and name.split(".")[0] not in HEAD]
 
 
+SHARED_BLOCK_HINT = ("The lecture's n_blocks * [ResBlock(...)] repeats ONE block, so loading different weights into the "
+                     "blocks leaves all of them with the last block's: create a new ResBlock for each position, "
+                     "nn.Sequential(*[ResBlock(n_chans1) for _ in range(n_blocks)])")
+
+
+def expect_known_scores(model, weights, x, n_blocks, what):
+    expected = net_forward(dict(weights), x, n_blocks)
+    expect_tensor(model(x), expected, what, rtol=1e-9, atol=1e-12)
+
+
 @graded(points=1, exercise="NetResDeep", section=VERY_DEEP, visible=True)
 def test_net_res_deep_maps_images_to_ten_scores(student):
     """NetResDeep maps [N, 3, 32, 32] to [N, 10], for one image and for several"""
-    model = student.NetResDeep(n_chans1=8, n_blocks=3)
+    weights = net_weights(8, 3, seed=1)
+    model = student_net(student, weights, n_chans1=8, n_blocks=3)
+    model.eval()
     for n in (1, 3):
-        out = model(torch.randn(n, 3, 32, 32, generator=seeded(n)))
+        x = torch.randn(n, 3, 32, 32, dtype=torch.float64, generator=seeded(n))
+        out = model(x)
         expect(isinstance(out, torch.Tensor) and list(out.shape) == [n, 10],
                f"NetResDeep(n_chans1=8, n_blocks=3) should map [{n}, 3, 32, 32] to [{n}, 10], got "
                f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+        expect_known_scores(model, weights, x, 3, f"the scores of NetResDeep(n_chans1=8, n_blocks=3) in eval() mode with known "
+                            f"weights for [{n}, 3, 32, 32]")
 
 
 @graded(points=1, exercise="NetResDeep", section=VERY_DEEP)
 def test_net_res_deep_layers_around_the_blocks(student):
     """NetResDeep with n_blocks=0 computes conv1, ReLU, max-pool, max-pool, fc1, ReLU, fc2"""
-    weights = head_weights(6, seed=10)
-    model = student.NetResDeep(n_chans1=6, n_blocks=0)
-    state = model.state_dict()
-    missing = [key for key in weights if key not in state]
-    extra = [key for key in state if key not in weights]
-    expect(not missing and not extra, f"NetResDeep(n_chans1=6, n_blocks=0) should hold only conv1, fc1 and fc2, {list(weights)}; "
-                                      f"missing {missing}, unexpected {extra}")
-    for key, value in weights.items():
-        expect(state[key].shape == value.shape, f"NetResDeep(n_chans1=6, n_blocks=0): {key} should have the shape "
-                                                f"{list(value.shape)}, got {list(state[key].shape)}")
-    model.double()
-    model.load_state_dict(weights)
+    weights = net_weights(6, 0, seed=10)
+    model = student_net(student, weights, n_chans1=6, n_blocks=0)
     x = torch.randn(3, 3, 32, 32, dtype=torch.float64, generator=seeded(11))
-    expect_tensor(model(x), head_forward(weights, x), "the scores of NetResDeep(n_chans1=6, n_blocks=0) with known weights "
-                  "(conv1, ReLU, max-pool 2, the blocks, max-pool 2, flatten, fc1, ReLU, fc2)",
-                  rtol=1e-9, atol=1e-12)
+    expect_known_scores(model, weights, x, 0, "the scores of NetResDeep(n_chans1=6, n_blocks=0) with known weights "
+                        "(conv1, ReLU, max-pool 2, the blocks, max-pool 2, flatten, fc1, ReLU, fc2)")
 
 
 @graded(points=2, exercise="NetResDeep", section=VERY_DEEP)
@@ -212,57 +253,80 @@ def test_net_res_deep_parameters_grow_with_every_block(student):
     expect(counts[1] == head_count(8) + per_block,
            f"NetResDeep(n_chans1=8, n_blocks=1) has {counts[1]} parameters; expected conv1 {8 * 28} + one ResBlock(8) "
            f"{per_block} + fc1 {32 * (64 * 8 + 1)} + fc2 330 = {head_count(8) + per_block} (fc1 takes 8 * 8 * n_chans1 features)")
+    weights = net_weights(8, 5, seed=20)
+    model = student_net(student, weights, n_chans1=8, n_blocks=5)
+    model.eval()
+    x = torch.randn(2, 3, 32, 32, dtype=torch.float64, generator=seeded(21))
+    expect_known_scores(model, weights, x, 5, "the scores of NetResDeep(n_chans1=8, n_blocks=5) in eval() mode with different "
+                        f"known weights in each block. {SHARED_BLOCK_HINT}")
 
 
 @graded(points=1, exercise="NetResDeep", section=VERY_DEEP)
 def test_net_res_deep_blocks_are_distinct(student):
-    """NetResDeep's blocks are distinct modules: each keeps its own weights"""
-    model = student.NetResDeep(n_chans1=4, n_blocks=3)
-    state = model.state_dict()
-    convs = block_convolutions(state)
-    expect(len(convs) == 3, f"NetResDeep(n_chans1=4, n_blocks=3) should hold 3 block convolutions in its state_dict, got {convs}: "
-                            "keep the blocks in an nn.Sequential (or nn.ModuleList) so that they are registered")
-    generator = seeded(12)
-    loaded = {key: torch.randn(value.shape, generator=generator) if value.is_floating_point() else value
-              for key, value in state.items()}
-    model.load_state_dict(loaded)
-    after = model.state_dict()
-    for key in state:
-        if key.split(".")[0] not in HEAD and not torch.equal(after[key], loaded[key]):
-            expect(False, f"after loading different weights into the 3 blocks of NetResDeep, {key} no longer holds the values "
-                          "loaded into it: the blocks are one and the same module (the lecture's n_blocks * [ResBlock(...)]). "
-                          "Create a new ResBlock for each position")
+    """NetResDeep's blocks are distinct modules: each keeps its own weights and running statistics"""
+    weights = net_weights(4, 3, seed=12)
+    model = student_net(student, weights, n_chans1=4, n_blocks=3)
+    model.train()
+    x = torch.randn(4, 3, 32, 32, dtype=torch.float64, generator=seeded(13))
+    expected_weights = dict(weights)
+    expected = net_forward(expected_weights, x, 3, training=True)
+    expect_tensor(model(x), expected, f"the scores of NetResDeep(n_chans1=4, n_blocks=3) in train() mode with different known "
+                  f"weights in each block. {SHARED_BLOCK_HINT}", rtol=1e-9, atol=1e-12)
+    model.eval()
+    expect_known_scores(model, expected_weights, x[:2], 3, "the scores of NetResDeep(n_chans1=4, n_blocks=3) in eval() mode after "
+                        "one training batch: each block normalizes with its own running statistics")
 
 
 @graded(points=2, exercise="NetResDeep", section=VERY_DEEP, timeout=30)
 def test_net_res_deep_gradients_reach_every_block(student):
-    """after one backward pass through 20 blocks, every block's convolution has a nonzero gradient"""
-    model = student.NetResDeep(n_chans1=4, n_blocks=20)
-    x = torch.randn(2, 3, 32, 32, generator=seeded(13))
+    """one SGD step through 20 blocks trains every block: the scores after it are those of the same step in the grader"""
+    n_blocks, lr = 20, 0.1
+    weights = net_weights(4, n_blocks, seed=30)
+    model = student_net(student, weights, n_chans1=4, n_blocks=n_blocks)
+    convs = block_convolutions(model.state_dict())
+    expect(len(convs) == n_blocks, f"NetResDeep(n_chans1=4, n_blocks=20) should have 20 distinct block convolutions, got "
+                                   f"{len(convs)}: create a new ResBlock for each position, inside an nn.Sequential")
+    x = torch.randn(2, 3, 32, 32, dtype=torch.float64, generator=seeded(31))
     y = torch.tensor([3, 7])
-    scores = student.lib("builtins.map")(model, [x])
+    model.train()
+    optimizer = student.lib("torch.optim.SGD")(model.parameters(), lr=lr)
+    scores = student.lib("builtins.map")(model, [x])  # the scores and the loss stay in the student's process, with their graph
     losses = student.lib("builtins.map")(student.lib("torch.nn.CrossEntropyLoss")(), scores, [y])
     student.lib("torch.autograd.backward")(losses)
-    parameters = {name: parameter for name, parameter in model.named_parameters()}  # copies, with their .grad
-    convs = block_convolutions(parameters)
-    expect(len(convs) == 20, f"NetResDeep(n_chans1=4, n_blocks=20) should have 20 distinct block convolutions among its "
-                             f"parameters, got {len(convs)}: create a new ResBlock for each position, inside an nn.Sequential")
-    for index, name in enumerate(convs):
-        grad = parameters[name].grad
-        expect(grad is not None and bool(torch.isfinite(grad).all()) and grad.abs().sum().item() > 0,
-               f"after backward(), {name} (block {index + 1} of 20) has "
-               f"{'no gradient' if grad is None else 'a zero or non-finite gradient'}: does forward run every block?")
+    optimizer.step()
+    model.eval()
+    expected = reference_step(weights, x, y, n_blocks, lr)
+    x_after = torch.randn(3, 3, 32, 32, dtype=torch.float64, generator=seeded(32))
+    expect_known_scores(model, expected, x_after, n_blocks,
+                        "the scores in eval() mode after one SGD step (lr 0.1) through NetResDeep(n_chans1=4, n_blocks=20): "
+                        "every block must be registered, reached by forward and by the gradient, and trained by the optimizer")
+
+
+def reference_step(weights, x, y, n_blocks, lr):
+    """The weights after one plain SGD step on the cross-entropy, in train() mode (batch statistics), in the grader."""
+    state = {name: value.clone().requires_grad_(not name.split(".")[-1].startswith(("running", "num_batches")))
+             for name, value in weights.items()}
+    loss = F.cross_entropy(net_forward(state, x, n_blocks, training=True), y)
+    parameters = {name: value for name, value in state.items() if value.requires_grad}
+    gradients = torch.autograd.grad(loss, list(parameters.values()))
+    state.update({name: (value - lr * gradient) for (name, value), gradient in zip(parameters.items(), gradients)})
+    return {name: value.detach() for name, value in state.items()}
 
 
 @pytest.mark.gpu
 @graded(points=1, exercise="NetResDeep", section=VERY_DEEP, timeout=60)
 def test_net_res_deep_moves_to_the_gpu(student, device):
     """NetResDeep.to(device) moves every block, and runs there"""
-    model = student.NetResDeep(n_chans1=8, n_blocks=3)
+    weights = net_weights(8, 3, seed=40)
+    model = student_net(student, weights, n_chans1=8, n_blocks=3)
     model.to(device)
+    model.eval()
     for key, value in model.state_dict().items():
         expect(value.device.type == device.type, f"after model.to({device}), {key} is on {value.device}: are all blocks registered?")
-    out = model(torch.randn(2, 3, 32, 32, device=device))
+    x = torch.randn(2, 3, 32, 32, dtype=torch.float64, generator=seeded(41))
+    out = model(x.to(device))
     expect(isinstance(out, torch.Tensor) and out.device.type == device.type and list(out.shape) == [2, 10],
            f"NetResDeep on {device} should give scores [2, 10] on {device}, got "
            f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__} on {getattr(out, 'device', '?')}")
+    expect_tensor(out.cpu(), net_forward(dict(weights), x, 3), f"the scores of NetResDeep on {device} with known weights",
+                  rtol=1e-7, atol=1e-9)

@@ -93,8 +93,9 @@ def test_l2_penalty_includes_the_biases(student):
 @graded(points=1, exercise="l2_penalty", section=SECTION)
 def test_l2_penalty_stays_connected_to_the_parameters(student):
     """l2_penalty keeps the autograd graph, so that backward() reaches the parameters"""
-    result = student.l2_penalty(student_mlp(student, known_weights(MLP_SHAPES, seed=2)), 0.01)
-    expect(isinstance(result, torch.Tensor), f"l2_penalty should return a 0-dim tensor, got {result!r}")
+    weights = known_weights(MLP_SHAPES, seed=2)
+    result = student.l2_penalty(student_mlp(student, weights), 0.01)
+    expect_tensor(result, penalty(weights, 0.01), "l2_penalty(model, 0.01) on a 4-6-3 network", rtol=1e-10, atol=1e-12)
     expect(result.requires_grad,
            "the penalty does not require grad, so adding it to the loss changes nothing in backward(): "
            "compute it from the parameters themselves, not from p.detach(), p.data, .item() or the state_dict")
@@ -128,14 +129,19 @@ def test_l2_penalty_leaves_out_the_batch_norm_running_statistics(student):
 # sgd_step_with_penalty ---------------------------------------------------------
 
 
+def expect_total_loss(result, expected):
+    expect_close(result, expected, "the value returned by sgd_step_with_penalty (cross-entropy + penalty before the step)", rel=1e-9)
+
+
 @graded(points=1, exercise="sgd_step_with_penalty", section=SECTION, visible=True)
 def test_sgd_step_with_penalty_takes_one_penalized_step(student):
     """sgd_step_with_penalty takes one plain gradient descent step on loss + penalty"""
     weights = known_weights(LINEAR_SHAPES, seed=11)
     x, y = batch(seed=12)
     model = student_linear(student, weights)
-    student.sgd_step_with_penalty(model, student.lib("torch.nn.CrossEntropyLoss")(), x, y, 0.5, 0.05)
-    expected, _ = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
+    result = student.sgd_step_with_penalty(model, student.lib("torch.nn.CrossEntropyLoss")(), x, y, 0.5, 0.05)
+    expected, total = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
+    expect_total_loss(result, total)
     expect_weights(model.state_dict(), expected,
                    "nn.Linear(5, 3) after sgd_step_with_penalty(model, CrossEntropyLoss(), x, y, lr=0.5, l2_lambda=0.05)")
 
@@ -149,8 +155,9 @@ def test_sgd_step_with_penalty_starts_each_step_from_zero_gradients(student):
     expected = weights
     for seed in (14, 15):
         x, y = batch(seed=seed, n=9, features=4)
-        student.sgd_step_with_penalty(model, loss_fn, x, y, 0.3, 0.02)
-        expected, _ = penalty_step(expected, mlp_forward, x, y, lr=0.3, l2_lambda=0.02)
+        result = student.sgd_step_with_penalty(model, loss_fn, x, y, 0.3, 0.02)
+        expected, total = penalty_step(expected, mlp_forward, x, y, lr=0.3, l2_lambda=0.02)
+        expect_total_loss(result, total)
     expect_weights(model.state_dict(), expected,
                    "a 4-6-3 network after two calls of sgd_step_with_penalty (are the gradients zeroed before backward()?)")
 
@@ -162,8 +169,7 @@ def test_sgd_step_with_penalty_returns_the_total_loss(student):
     x, y = batch(seed=17)
     result = student.sgd_step_with_penalty(student_linear(student, weights), student.lib("torch.nn.CrossEntropyLoss")(),
                                            x, y, 0.5, 0.05)
-    _, expected = penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)
-    expect_close(result, expected, "the value returned by sgd_step_with_penalty (cross-entropy + penalty before the step)", rel=1e-9)
+    expect_total_loss(result, penalty_step(weights, linear_forward, x, y, lr=0.5, l2_lambda=0.05)[1])
 
 
 # equivalent_weight_decay -------------------------------------------------------

@@ -9,6 +9,9 @@ from autograder.testkit import expect, expect_tensor, graded, seeded
 
 WIDTH = "Part 05 · Adding width"
 DEPTH = "Part 05 · Adding depth"
+WIDTH_RECIPE = "tanh after conv1, conv2 and fc1; max-pool 2 after each convolution"
+DEPTH_RECIPE = "ReLU after conv1, conv2, conv3 and fc1; max-pool 2 after each convolution"
+DEFAULT_N_CHANS1 = 32
 
 
 def conv_params(c_in, c_out):
@@ -87,13 +90,30 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def expect_scores(student, name, n_chans1):
-    for n in (1, 3):
-        out = getattr(student, name)(**n_chans1)(torch.randn(n, 3, 32, 32, generator=seeded(n)))
-        what = f"{name}({', '.join(f'{k}={v}' for k, v in n_chans1.items())})"
-        expect(isinstance(out, torch.Tensor) and list(out.shape) == [n, 10],
-               f"{what} should map [{n}, 3, 32, 32] to [{n}, 10], got "
-               f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+def student_model(student, name, shapes, n_chans1, weights):
+    """The student's model in float64 holding `weights`; what it computes with them decides the points."""
+    model = getattr(student, name)() if n_chans1 is None else getattr(student, name)(n_chans1=n_chans1)
+    expect_parameter_shapes(model.state_dict(), shapes, f"{name}(n_chans1={n_chans1 or DEFAULT_N_CHANS1})")
+    model.double()
+    model.load_state_dict(weights)
+    return model
+
+
+def expect_known_outputs(student, name, shapes, forward, seed, recipe, widths=(12, 13), batch_sizes=(3,)):
+    """Scores of the student's model with known weights, for each width (None: the default, 32) and batch size."""
+    for n_chans1 in widths:
+        channels = n_chans1 or DEFAULT_N_CHANS1
+        weights = known_weights(shapes(channels), seed + channels)
+        model = student_model(student, name, shapes(channels), n_chans1, weights)
+        for n in batch_sizes:
+            x = torch.randn(n, 3, 32, 32, dtype=torch.float64, generator=seeded(seed + n))
+            out = model(x)
+            what = f"{name}({'' if n_chans1 is None else f'n_chans1={n_chans1}'})"
+            expect(isinstance(out, torch.Tensor) and list(out.shape) == [n, 10],
+                   f"{what} should map [{n}, 3, 32, 32] to [{n}, 10], got "
+                   f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+            expect_tensor(out, forward(weights, x), f"the scores of {what} with known weights for [{n}, 3, 32, 32] ({recipe})",
+                          rtol=1e-9, atol=1e-12)
 
 
 def expect_parameter_count(student, name, expected_count, layers):
@@ -101,18 +121,6 @@ def expect_parameter_count(student, name, expected_count, layers):
         got = count_parameters(getattr(student, name)(n_chans1=n_chans1))
         expect(got == expected_count(n_chans1),
                f"{name}(n_chans1={n_chans1}) has {got} parameters; expected {expected_count(n_chans1)} ({layers(n_chans1)})")
-
-
-def expect_known_outputs(student, name, shapes, forward, seed, recipe):
-    for n_chans1 in (12, 13):
-        weights = known_weights(shapes(n_chans1), seed + n_chans1)
-        model = getattr(student, name)(n_chans1=n_chans1)
-        expect_parameter_shapes(model.state_dict(), shapes(n_chans1), f"{name}(n_chans1={n_chans1})")
-        model.double()
-        model.load_state_dict(weights)
-        x = torch.randn(3, 3, 32, 32, dtype=torch.float64, generator=seeded(seed))
-        expect_tensor(model(x), forward(weights, x), f"the scores of {name}(n_chans1={n_chans1}) with known weights "
-                      f"({recipe})", rtol=1e-9, atol=1e-12)
 
 
 def width_layers(c):
@@ -131,38 +139,38 @@ def depth_layers(c):
 @graded(points=1, exercise="NetWidth", section=WIDTH, visible=True)
 def test_net_width_maps_images_to_ten_scores(student):
     """NetWidth maps [N, 3, 32, 32] to [N, 10], for one image and for several"""
-    expect_scores(student, "NetWidth", {})
-    expect_scores(student, "NetWidth", {"n_chans1": 20})
+    expect_known_outputs(student, "NetWidth", width_shapes, width_forward, seed=300, recipe=WIDTH_RECIPE,
+                         widths=(None, 20), batch_sizes=(1, 3))
 
 
 @graded(points=1, exercise="NetWidth", section=WIDTH)
 def test_net_width_parameter_count_follows_n_chans1(student):
     """NetWidth's parameter count follows n_chans1 (even and odd widths)"""
     expect_parameter_count(student, "NetWidth", width_count, width_layers)
+    expect_known_outputs(student, "NetWidth", width_shapes, width_forward, seed=400, recipe=WIDTH_RECIPE, widths=(32, 13))
 
 
 @graded(points=2, exercise="NetWidth", section=WIDTH)
 def test_net_width_computes_the_lecture_net(student):
     """NetWidth with known weights gives the scores of the lecture's Net: tanh, max-pool, tanh, max-pool, tanh"""
-    expect_known_outputs(student, "NetWidth", width_shapes, width_forward, seed=100,
-                         recipe="tanh after conv1, conv2 and fc1; max-pool 2 after each convolution")
+    expect_known_outputs(student, "NetWidth", width_shapes, width_forward, seed=100, recipe=WIDTH_RECIPE)
 
 
 @graded(points=1, exercise="NetDepth", section=DEPTH, visible=True)
 def test_net_depth_maps_images_to_ten_scores(student):
     """NetDepth maps [N, 3, 32, 32] to [N, 10], for one image and for several"""
-    expect_scores(student, "NetDepth", {})
-    expect_scores(student, "NetDepth", {"n_chans1": 20})
+    expect_known_outputs(student, "NetDepth", depth_shapes, depth_forward, seed=500, recipe=DEPTH_RECIPE,
+                         widths=(None, 20), batch_sizes=(1, 3))
 
 
 @graded(points=1, exercise="NetDepth", section=DEPTH)
 def test_net_depth_parameter_count_follows_n_chans1(student):
     """NetDepth's parameter count follows n_chans1 (even and odd widths)"""
     expect_parameter_count(student, "NetDepth", depth_count, depth_layers)
+    expect_known_outputs(student, "NetDepth", depth_shapes, depth_forward, seed=600, recipe=DEPTH_RECIPE, widths=(32, 13))
 
 
 @graded(points=2, exercise="NetDepth", section=DEPTH)
 def test_net_depth_computes_three_relu_conv_blocks(student):
     """NetDepth with known weights gives the scores of three conv + ReLU + max-pool blocks and two linear layers"""
-    expect_known_outputs(student, "NetDepth", depth_shapes, depth_forward, seed=200,
-                         recipe="ReLU after conv1, conv2, conv3 and fc1; max-pool 2 after each convolution")
+    expect_known_outputs(student, "NetDepth", depth_shapes, depth_forward, seed=200, recipe=DEPTH_RECIPE)
