@@ -21,6 +21,10 @@ def sigmoid(x):
     x = x.double()
     return 1 / (1 + torch.exp(-x))
 """),
+    Mutant("sigmoid typed in literally: right values, but a NaN derivative at -1000", "sigmoid", """
+def sigmoid(x):
+    return 1 / (1 + torch.exp(-x))
+"""),
     # tanh
     Mutant("tanh calls torch.tanh", "tanh", """
 def tanh(x):
@@ -39,6 +43,11 @@ def tanh(x):
     e = torch.exp(-2 * x.abs())
     return -torch.sign(x) * (1 - e) / (1 + e)
 """),
+    Mutant("tanh with torch.sign and torch.abs: right values, but a derivative of 0 at 0", "tanh", """
+def tanh(x):
+    e = torch.exp(-2 * torch.abs(x))
+    return torch.sign(x) * (1 - e) / (1 + e)
+"""),
     # relu
     Mutant("relu calls torch.nn.functional.relu", "relu", """
 def relu(x):
@@ -56,6 +65,11 @@ def relu(x):
     Mutant("relu returns the absolute value", "relu", """
 def relu(x):
     return torch.abs(x)
+"""),
+    Mutant("relu computed in NumPy, out of autograd's sight", "relu", """
+def relu(x):
+    import numpy as np
+    return torch.from_numpy(np.maximum(x.detach().numpy(), 0))
 """),
     # empirical_risk
     Mutant("empirical_risk sums instead of averaging", "empirical_risk", """
