@@ -24,7 +24,7 @@ import sys
 import time
 
 import torch
-from torch.utils.data import DataLoader, Subset, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 from torchvision import datasets, transforms
 
 from autograder import catalog, mutation
@@ -65,6 +65,10 @@ def mutant(assignment: str, name: str) -> mutation.Mutant:
 def tensors(dataset) -> TensorDataset:
     images, labels = zip(*DataLoader(dataset, batch_size=1000))
     return TensorDataset(torch.cat(images), torch.cat(labels))
+
+
+def first(data: TensorDataset, count: int) -> TensorDataset:
+    return TensorDataset(*(tensor[:count] for tensor in data.tensors))
 
 
 def accuracy(model, data: TensorDataset) -> float:
@@ -142,16 +146,14 @@ def models_cifar(seeds: int) -> None:
     train, val = cifar_data()
     deeper = notebook_namespace("05-deeper-models")
     convnets = notebook_namespace("04-convnets")
-    init = resblock_initialisation(deeper)
-
     def resnet():
-        return init(deeper["NetResDeep"](n_chans1=32, n_blocks=10))
+        return init_resblocks(deeper["NetResDeep"](n_chans1=32, n_blocks=10))
 
     models = {"Net (04)": convnets["Net"], "NetDropout(0.4)": deeper["NetDropout"],
               "NetWidth(32)": lambda: deeper["NetWidth"](n_chans1=32), "NetDepth(32)": lambda: deeper["NetDepth"](n_chans1=32),
               "NetResDeep(32, 10)": resnet}
-    cpu_demo = {name: [accuracies_per_epoch(build, deeper["train_epoch"], Subset(train, range(1000)), Subset(val, range(1000)),
-                                            3, seed) for seed in range(seeds)] for name, build in models.items()}
+    cpu_demo = {name: [accuracies_per_epoch(build, deeper["train_epoch"], first(train, 1000), first(val, 1000), 3, seed)
+                       for seed in range(seeds)] for name, build in models.items()}
     print_rows("05's demo on a CPU (first 1000 training and 1000 validation images, 3 epochs)", cpu_demo)
     small = {name: build for name, build in models.items() if not name.startswith("NetResDeep")}  # hours on a CPU
     full = {name: [accuracies_per_epoch(build, deeper["train_epoch"], train, val, 5, seed) for seed in range(seeds)]
@@ -159,18 +161,13 @@ def models_cifar(seeds: int) -> None:
     print_rows(f"05's smaller models on all {len(train)} training images, 5 epochs", full)
 
 
-def resblock_initialisation(deeper: dict):
-    """05's init_resblocks (in the training demo cell): Kaiming-normal convolutions, batch norm scale 0.5."""
-    nn = torch.nn
-
-    def init(model):
-        for block in model.resblocks:
-            nn.init.kaiming_normal_(block.conv.weight, nonlinearity="relu")
-            nn.init.constant_(block.batch_norm.weight, 0.5)
-            nn.init.zeros_(block.batch_norm.bias)
-        return model
-
-    return init
+def init_resblocks(model):
+    """05's init_resblocks (in its training demo cell): Kaiming-normal convolutions, batch norm scale 0.5."""
+    for block in model.resblocks:
+        torch.nn.init.kaiming_normal_(block.conv.weight, nonlinearity="relu")
+        torch.nn.init.constant_(block.batch_norm.weight, 0.5)
+        torch.nn.init.zeros_(block.batch_norm.bias)
+    return model
 
 
 def mnist_mlp(seeds: int) -> None:
