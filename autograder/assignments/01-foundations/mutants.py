@@ -25,6 +25,10 @@ def sigmoid(x):
 def sigmoid(x):
     return (1 + torch.tanh(x / 2)) / 2
 """),
+    Mutant("sigmoid typed in literally: right values, but a NaN derivative at -1000", "sigmoid", """
+def sigmoid(x):
+    return 1 / (1 + torch.exp(-x))
+"""),
     # tanh
     Mutant("tanh calls torch.tanh", "tanh", """
 def tanh(x):
@@ -46,6 +50,11 @@ def tanh(x):
     Mutant("tanh from the built-in sigmoid", "tanh", """
 def tanh(x):
     return 2 * torch.sigmoid(2 * x) - 1
+"""),
+    Mutant("tanh with torch.sign and torch.abs: right values, but a derivative of 0 at 0", "tanh", """
+def tanh(x):
+    e = torch.exp(-2 * torch.abs(x))
+    return torch.sign(x) * (1 - e) / (1 + e)
 """),
     # relu
     Mutant("relu calls torch.nn.functional.relu", "relu", """
@@ -74,6 +83,11 @@ import torch.nn as nn
 
 def relu(x):
     return nn.ReLU()(x)
+"""),
+    Mutant("relu computed in NumPy, out of autograd's sight", "relu", """
+def relu(x):
+    import numpy as np
+    return torch.from_numpy(np.maximum(x.detach().numpy(), 0))
 """),
     # empirical_risk
     Mutant("empirical_risk sums instead of averaging", "empirical_risk", """

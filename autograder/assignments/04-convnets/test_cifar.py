@@ -19,10 +19,12 @@ LECTURE_KEYS = {
 # Test accuracy of the submitted weights, on real CIFAR10 only (students train on it; the synthetic
 # fixture cannot judge their weights): the lecture's Net reaches about 0.6 after 10 epochs.
 WEIGHTS_THRESHOLD = 0.50
-# Training the student's Net with the student's train_epoch and Adam 1e-3, batches of 64.
-# Fixture, seeded: about 0.9 after 4 epochs (plain SGD 1e-2 stays near 0.35).
+# Training the student's Net with the student's train_epoch and Adam 1e-3, batches of 64. Fixture (4000
+# training, 1000 test images), this test's setup with seeds 0-4 (benchmarks/fixture_difficulty.py): the
+# reference reaches 0.528-0.579 after 4 epochs (0.542 at seed 0, worst 0.528: margin 0.078); without
+# zero_grad, 0.311-0.370 (margin 0.080).
 TRAINING_EPOCHS = {"fixture": 4, "real": 2}
-TRAINING_THRESHOLD = {"fixture": 0.75, "real": 0.40}
+TRAINING_THRESHOLD = {"fixture": 0.45, "real": 0.40}
 
 
 @functools.cache  # the same for every submission: computed once per grading process
