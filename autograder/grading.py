@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import torch
 
 from . import catalog, fixtures, integrity, submission as submissions
-from .sandbox.process import Limits, StudentProcessError, Zygote
+from .sandbox.process import Limits, StudentProcessError, Zygote, guard_flags, with_training_data
 from .session import StudentSession, SubmissionUnreadable
 from .student import GraderError, StudentError
 from .submission import Submission
@@ -87,7 +87,7 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
     started = time.monotonic()
     data = (data or DataSource.default()).ready()  # before the sandbox starts: it may read only what exists then
     limits = limits or Limits()
-    limits = replace(limits, read_dirs=(*limits.read_dirs, str(data.root)))
+    limits = with_training_data(limits, data.root)
     session = StudentSession(submission, zygote, limits)
     plugin = GradingPlugin(session, device, data, visible_only, exercises)
     try:
@@ -98,7 +98,8 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
     results = sorted(plugin.results, key=lambda result: order.get(result.exercise, len(order)))
     return GradeReport(
         assignment=submission.assignment, submission=str(submission.path), results=results,
-        notes=session.notes, flags=integrity.scan([cell.source for cell in submission.cells]) + session.attempts,
+        notes=session.notes,
+        flags=integrity.scan([cell.source for cell in submission.cells]) + session.attempts + guard_flags(session.guards),
         guards=session.guards,
         problem=submission.problem, seconds=time.monotonic() - started,
     )

@@ -274,12 +274,15 @@ def _virtual_memory_bytes() -> int:
 
 
 def _report_capabilities(report: Report) -> None:
+    """None permitted, effective or ambient; with no new privileges an exec cannot gain any (a root grader also empties the bounding set)."""
     with open("/proc/self/status") as status:
-        sets = {line.split(":")[0]: int(line.split()[1], 16) for line in status if line.startswith("Cap")}
-    if any(sets.get(name) for name in ("CapPrm", "CapEff", "CapBnd", "CapAmb")):
-        report.missing("no capabilities", ", ".join(f"{name} {value:x}" for name, value in sets.items() if value))
+        sets = {line.split(":")[0]: int(line.split()[1], 16) for line in status if line.startswith(("Cap", "NoNewPrivs"))}
+    held = [name for name in ("CapPrm", "CapEff", "CapAmb") if sets.get(name)]
+    if held or not sets.get("NoNewPrivs"):
+        report.missing("no capabilities", ", ".join(f"{name} {sets[name]:x}" for name in held) or "new privileges allowed")
     else:
-        report.held("no capabilities", "none permitted, effective or in the bounding set")
+        bounding = "an empty bounding set" if not sets.get("CapBnd") else "the bounding set of the grader's user"
+        report.held("no capabilities", f"none permitted, effective or ambient, no new privileges, {bounding}")
 
 
 # seccomp ------------------------------------------------------------------------

@@ -13,10 +13,10 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Iterable
 
-from . import zygote
+from . import guards, zygote
 from .channel import Channel, FrameError
 
 _OUTPUT_TAIL_BYTES = 64 * 1024
@@ -42,6 +42,22 @@ class Limits:
 def with_training_data(limits: Limits, data_root) -> Limits:
     """`limits` with the datasets under `data_root` readable (their training splits only: see guards.is_test_split)."""
     return replace(limits, read_dirs=(*limits.read_dirs, str(data_root)))
+
+
+def missing_guards(zygote: Zygote, limits: Limits | None = None) -> list[str]:
+    """The guards the threat model relies on that a student process started now would lack (guards.REQUIRED)."""
+    process = zygote.spawn(limits or Limits())
+    try:
+        process.wait_ready(_START_TIMEOUT)
+        return guards.required_missing(process.guards)
+    finally:
+        process.close()
+
+
+def guard_flags(entries: list[str]) -> list[str]:
+    """One line for the report when guards the threat model relies on did not hold."""
+    missing = [entry for entry in guards.not_held(entries) if entry.split(":", 1)[0] in guards.REQUIRED]
+    return [f"GUARDS NOT HELD on this grader (see docs/threat-model.md): {'; '.join(missing)}"] if missing else []
 
 
 class StudentProcessError(Exception):
@@ -128,7 +144,7 @@ class Zygote:
             pid = self._forked.get(timeout=_START_TIMEOUT)
         if pid is None:
             raise StudentProcessError("the sandbox launcher has stopped")
-        return StudentProcess(self, pid, Channel(ours), OutputTail(output_read), Path(work_dir), Path(box))
+        return StudentProcess(self, pid, Channel(ours), OutputTail(output_read), WorkFolder(work_dir), Path(box))
 
     def wait_exit(self, pid: int, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
@@ -166,6 +182,23 @@ class Zygote:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class WorkFolder(PosixPath):
+    """A path in a student's work folder, as the grader sees it: a folder the grader makes there is the student's.
+
+    As root the student runs as a uid of its own, so a folder a hidden test makes
+    for it to save into (`(student.work_dir / "saved").mkdir()`) is given the
+    owner of the folder it is made in.
+    """
+
+    def mkdir(self, mode=0o777, parents=False, exist_ok=False):
+        missing = [folder for folder in (self, *self.parents) if not os.path.lexists(folder)]
+        super().mkdir(mode, parents, exist_ok)
+        for folder in reversed(missing):
+            owner = os.stat(folder.parent, follow_symlinks=False)
+            if owner.st_uid != os.geteuid():
+                os.chown(folder, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
 class OutputTail:
@@ -243,6 +276,7 @@ class StudentProcess:
         return StudentCrashed(f"ended the process ({_describe_status(status)})")
 
     def kill(self) -> None:
+        """Ends the process tree and removes its folder (a replaced process is never closed: this is its end)."""
         if not self.alive:
             return
         self.alive = False
@@ -252,11 +286,11 @@ class StudentProcess:
             except (ProcessLookupError, PermissionError):
                 pass
         self.channel.sock.close()
+        self.zygote.wait_exit(self.pid, timeout=10.0)  # the launcher has then unmounted the work folder
+        shutil.rmtree(self.box, ignore_errors=True)
 
     def close(self) -> None:
         self.kill()
-        self.zygote.wait_exit(self.pid, timeout=10.0)  # the launcher has then unmounted the work folder
-        shutil.rmtree(self.box, ignore_errors=True)
 
 
 def _describe_status(status: int | None) -> str:
