@@ -14,6 +14,7 @@ import sys
 from .guards import is_test_split
 
 _MAX_EVENTS = 50
+_WRITABLE = {"/dev/null", "/dev/zero", "/dev/urandom"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -55,7 +56,7 @@ class Audit:
     def _open(self, path: str, mode, flags) -> str | None:
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS)
         real = os.path.realpath(path)
-        if writing and not self._inside_work_dir(real) and not real.startswith("/dev/"):
+        if writing and not self._inside_work_dir(real) and real not in _WRITABLE and not real.startswith(("/proc/self/fd/", "pipe:")):
             return f"tried to write {path}"
         if any(_within(real, folder) for folder in self._protected):
             return f"tried to read the grader's files ({path})"

@@ -99,7 +99,12 @@ def join(name: str, limits: dict[str, int]) -> tuple[dict[str, str], list[str]]:
             continue
         group = os.path.join(available[controller], name)
         try:
-            _make_limited(group, controller, value)
+            os.mkdir(group, 0o700)  # FileExistsError if the name is taken: another's group is never reused or removed
+        except OSError as error:
+            failures.append(f"{controller}: {error.strerror or error}")
+            continue
+        try:
+            _limit_and_enter(group, controller, value)
             joined[controller] = group
         except OSError as error:
             remove(group)
@@ -107,8 +112,7 @@ def join(name: str, limits: dict[str, int]) -> tuple[dict[str, str], list[str]]:
     return joined, failures
 
 
-def _make_limited(group: str, controller: str, value: int) -> None:
-    os.mkdir(group, 0o700)  # FileExistsError if the name is taken: never reuse another's group
+def _limit_and_enter(group: str, controller: str, value: int) -> None:
     v1_file, v2_file = _LIMIT_FILES[controller]
     limit_file = os.path.join(group, v1_file if os.path.exists(os.path.join(group, v1_file)) else v2_file)
     _write(limit_file, str(value))
