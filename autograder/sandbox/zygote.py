@@ -185,11 +185,7 @@ def _clean_up(config: dict) -> None:
 
 
 def _end_all(students: dict[int, dict]) -> None:
-    for pid in students:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    _kill_below(set())
     for pid, config in students.items():
         _clean_up(config)
         try:
@@ -199,18 +195,46 @@ def _end_all(students: dict[int, dict]) -> None:
 
 
 def _kill_orphans(students: dict[int, dict]) -> None:
-    """Processes a student started that outlived their parent (daemons, setsid): they may not stay."""
-    me = str(os.getpid())
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) in students:
-            continue
-        try:
-            with open(os.path.join(entry.path, "stat")) as stat:
-                parent = stat.read().rsplit(")", 1)[1].split()[1]
-        except (OSError, IndexError):
-            continue
-        if parent == me:
+    """Processes a student started that outlived their parent (daemons, setsid, chains): they and theirs may not stay."""
+    _kill_below(set(students))
+
+
+def _kill_below(spared: set[int], rounds: int = 50) -> None:
+    """Kills every process below this one except the `spared` children and theirs, until none is left.
+
+    A process that forks between one look and the kill is found in the next round.
+    """
+    me = os.getpid()
+    for _ in range(rounds):
+        parents = _parents()
+        doomed = [pid for pid in parents if pid not in spared and _below(pid, me, parents, spared)]
+        if not doomed:
+            return
+        for pid in doomed:
             try:
-                os.kill(int(entry.name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def _below(pid: int, ancestor: int, parents: dict[int, int], spared: set[int]) -> bool:
+    while pid in parents and pid not in spared:
+        pid = parents[pid]
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _parents() -> dict[int, int]:
+    """{pid: parent pid} of every living process (zombies are already dead: _report_exits collects them)."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(os.path.join(entry.path, "stat")) as stat:
+                    state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if state != "Z":
+                parents[int(entry.name)] = int(parent)
+    return parents
