@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import catalog, launcher
+from .sandbox.process import missing_guards
 from .submission import SubmissionNotFound, load
 
 EXIT_GRADED = 0
 EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
+REQUIRE_GUARDS_HELP = ("refuse to grade on a machine where a guard the threat model relies on is missing "
+                       "(also AUTOGRADER_REQUIRE_GUARDS=1; see docs/threat-model.md)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", default="cpu", help="device the tests use: cpu (default) or cuda")
     grade.add_argument("--data-dir", type=Path,
                        help="real MNIST / CIFAR10 downloaded under this folder (default: the offline fixtures)")
+    grade.add_argument("--require-guards", action="store_true", help=REQUIRE_GUARDS_HELP)
     grade.set_defaults(run=_grade)
 
     grade_all = verbs.add_parser("grade-all", help="grade a folder of submissions (nbgrader layout, notebooks or zips)")
@@ -46,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     grade_all.add_argument("--assignment", required=True, help="assignment id")
     grade_all.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade_all.add_argument("--output-dir", type=Path, help="where scores.csv, feedback/ and summary.txt go (default grades-<ID>)")
+    grade_all.add_argument("--require-guards", action="store_true", help=REQUIRE_GUARDS_HELP)
     grade_all.set_defaults(run=_grade_all)
 
     template = verbs.add_parser("classroom", help="write a GitHub Classroom template repository for an assignment")
@@ -70,9 +76,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _guards_required(args) -> bool:
+    return args.require_guards or os.environ.get("AUTOGRADER_REQUIRE_GUARDS") == "1"
+
+
+def _refuse_without_guards(args, zygote) -> bool:
+    """With --require-guards: True, with a message, when a guard is missing."""
+    if not _guards_required(args):
+        return False
+    missing = missing_guards(zygote)
+    if missing:
+        print(f"autograder: not grading: this machine lacks guards the threat model relies on: {', '.join(missing)} "
+              "(see docs/threat-model.md)", file=sys.stderr)
+    return bool(missing)
+
+
 def _grade(args) -> int:
     submission = load(args.submission, args.assignment)
     with launcher.start_for(submission) as zygote:
+        if _refuse_without_guards(args, zygote):
+            return EXIT_CANNOT_RUN
         from .grading import DataSource, grade_submission
         from .reports import classroom, gradescope, text
 
@@ -102,6 +125,10 @@ def _grade_all(args) -> int:
     if not args.folder.is_dir():
         raise SubmissionNotFound(f"no such folder: {args.folder}")
     output_dir = args.output_dir or Path(f"grades-{args.assignment}")
+    if _guards_required(args):
+        with launcher.start([]) as zygote:
+            if _refuse_without_guards(args, zygote):
+                return EXIT_CANNOT_RUN
     outcomes = grade_all(args.folder, args.assignment, jobs=args.jobs)
     write_outputs(outcomes, output_dir)
     sys.stdout.write(summary(outcomes) + f"\nWrote {output_dir / 'scores.csv'}, {output_dir / 'feedback'}/ and {output_dir / 'summary.txt'}\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ import torch
 from . import catalog, fixtures, integrity, launcher, manifest as manifests, submission as submissions
 from .manifest import TestSpec
 from .results import FAILED, PASSED, Report, TestResult
-from .sandbox.process import Limits, StudentProcessError, Zygote
+from .sandbox.process import Limits, StudentProcessError, Zygote, guard_flags, with_training_data
 from .student import GraderError, StudentError
 from .submission import Submission
 from .testkit import Mismatch
@@ -60,8 +60,7 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
         report.problem = submission.problem
     else:
         data = (data or DataSource.default()).ready()  # before the sandbox starts: it may read only what exists then
-        limits = limits or Limits()
-        session = launcher.open_session(submission, zygote, replace(limits, read_dirs=(*limits.read_dirs, str(data.root))))
+        session = launcher.open_session(submission, zygote, with_training_data(limits or Limits(), data.root))
         try:
             report.problem = session.problem
             if not session.problem:
@@ -69,7 +68,8 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
         finally:
             session.close()
         report.notes, report.guards = session.notes, session.guards
-        report.flags = integrity.scan([cell.source for cell in submission.cells]) + session.attempts
+        report.flags = (integrity.scan([cell.source for cell in submission.cells]) + session.attempts
+                        + guard_flags(session.guards))
     if report.problem:
         report.results = Report.ungradable(report.assignment, report.submission, report.problem,
                                            [test.result() for test in planned]).results

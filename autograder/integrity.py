@@ -37,6 +37,15 @@ SUSPICIOUS_CALLS = {
     "os.remove": "deletes files",
     "os.unlink": "deletes files",
     "shutil.rmtree": "deletes folders",
+    "os.symlink": "makes links (os.symlink)",
+    "os.link": "makes links (os.link)",
+    "os.mkfifo": "makes special files (os.mkfifo)",
+    "os.mknod": "makes special files (os.mknod)",
+    "os.memfd_create": "holds memory in anonymous files (os.memfd_create)",
+    "os.sched_setscheduler": "changes its scheduling priority",
+    "os.setpriority": "changes its scheduling priority",
+    "os.nice": "changes its scheduling priority",
+    "os.setpgid": "moves processes to new process groups (os.setpgid)",
 }
 NOT_EXCEPTIONS = {"KeyboardInterrupt", "SystemExit", "BaseException", "GeneratorExit"}
 PATCHABLE_ROOTS = {"torch", "np", "numpy", "builtins", "sys", "os", "pytest", "math", "F", "nn"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,7 +112,12 @@ def load(path: Path, assignment: str | None = None) -> Submission:
 
 def read(path: Path, assignment: str) -> Submission:
     submission = Submission(path=path, assignment=assignment)
-    raw = path.read_bytes()
+    linked = [entry.name for entry in (path, *path.parent.iterdir()) if entry.is_symlink()]
+    if linked:  # the grader would read what the link points to: another student's notebook, the reference
+        submission.problem = f"{', '.join(sorted(set(linked)))}: a symbolic link; submit the files themselves"
+        return submission
+    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as notebook:
+        raw = notebook.read()
     text = raw.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
         submission.notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")

@@ -3,6 +3,7 @@ point, must end within the limits, must be flagged in the report, and must not t
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,8 @@ import time
 
 import pytest
 
-from autograder import catalog
+from autograder import catalog, fixtures
+from autograder.sandbox import cgroups
 
 from conftest import FAST_LIMITS, notebook_with_cells
 
@@ -19,6 +21,7 @@ RELEASE = catalog.notebook_path("release", ASSIGNMENT)
 SOURCE = catalog.notebook_path("assignments", ASSIGNMENT)
 HIDDEN_TEST = catalog.hidden_tests_dir(ASSIGNMENT) / "test_activations.py"
 MARKER = "hostile-background-marker"
+DATA_ROOT = fixtures.fixtures_root()
 
 ATTACKS = {
     # forging results
@@ -78,6 +81,32 @@ ATTACKS = {
     "killing the grader": "import os, signal\nfor pid in [os.getppid(), 1, -1]:\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
                           "    except OSError as e:\n        print(e)\nfor entry in os.listdir('/proc'):\n    if entry.isdigit() and int(entry) != os.getpid():\n"
                           "        try:\n            os.kill(int(entry), signal.SIGKILL)\n        except OSError:\n            pass",
+    # reaching the grader's files and data by path
+    "symlinks out of the work folder": f"import os\nfor i, target in enumerate([{str(HIDDEN_TEST)!r}, {str(DATA_ROOT)!r}, '/tmp']):\n"
+                                       "    for make in (os.symlink, os.link):\n        try:\n            make(target, f'link-{i}-{make.__name__}')\n"
+                                       "        except OSError as e:\n            print(e)\n"
+                                       "for make in (lambda: os.mkfifo('fifo'), lambda: os.mknod('null', 0o20666, os.makedev(1, 3))):\n"
+                                       "    try:\n        make()\n    except OSError as e:\n        print(e)",
+    "test-split lookup": f"import os\nlabels = b''\nfor folder, _, files in os.walk({str(DATA_ROOT)!r}):\n    for name in files:\n"
+                         "        if name.startswith('t10k') or 'test' in name:\n            try:\n"
+                         "                labels += open(os.path.join(folder, name), 'rb').read()\n            except OSError as e:\n                print(e)\n"
+                         "assert labels, 'no test split could be read'",
+    "environment and /proc": "import os\nsecrets = dict(os.environ)\nfor pid in [1, os.getppid()] + [int(p) for p in os.listdir('/proc') if p.isdigit()][:50]:\n"
+                             "    for what in ('environ', 'maps'):\n        try:\n            secrets[f'{pid}/{what}'] = open(f'/proc/{pid}/{what}', 'rb').read()[:200]\n"
+                             "        except OSError as e:\n            print(e)\nraise ValueError(repr(secrets)[:3000])",
+    # root's powers
+    "scheduler priority": "import os, time\ntry:\n    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))\n    os.nice(-20)\n"
+                          "except OSError as e:\n    print(e)\nend = time.monotonic() + 2\nwhile time.monotonic() < end:\n    pass",
+    "/dev": "import os, fcntl\nfor device in ['/dev/kmsg', '/dev/loop-control', '/dev/loop0', '/dev/vda', '/dev/mem']:\n    try:\n"
+            "        fd = os.open(device, os.O_WRONLY)\n        os.write(fd, b'hostile\\n') if device == '/dev/kmsg' else None\n"
+            "    except OSError as e:\n        print(e)",
+    "memfd hoard": "import os\nfds = []\nwhile True:\n    fds.append(os.memfd_create('hoard'))\n    os.write(fds[-1], b'x' * (64 << 20))",
+    "inode filler": "import os\nfor i in range(200000):\n    open(f'f{i}', 'w').close()",
+    "many files under the size limit": "import os\nfor i in range(100):\n    with open(f'part{i}.bin', 'wb') as f:\n"
+                                       "        for _ in range(64):\n            f.write(b'0' * (1 << 20))",
+    "process chain in new groups": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import os, time\\nwhile True:\\n"
+                                   "    os.setpgid(0, 0)\\n    if os.fork() and os.fork():\\n        os._exit(0)\\n    time.sleep(0.05)', "
+                                   f"'{MARKER}'], start_new_session=True)",
     "background process": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', '{MARKER}'], start_new_session=True)\n"
                           f"import os\nif os.fork() == 0:\n    os.setsid()\n    os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(600)', '{MARKER}'])",
 }
@@ -120,6 +149,95 @@ def test_attack_earns_nothing_ends_in_time_and_is_flagged(grade_notebook, tmp_pa
     assert not os.path.exists("/tmp/planted-by-student")
     time.sleep(0.5)  # the launcher reaps orphans every 0.2 s
     assert not processes_with(MARKER)
+    assert fixtures.is_current(DATA_ROOT)  # no data file changed
+
+
+def test_a_symlinked_submission_is_refused(grade_notebook, tmp_path):
+    """A notebook that is a link (to the reference, a classmate's) or sits beside one is not graded as its target."""
+    link = tmp_path / f"{ASSIGNMENT}.ipynb"
+    link.symlink_to(SOURCE)
+    report = grade_notebook(link)
+    assert report.score == 0 and report.max_score > 0
+    assert "symbolic link" in report.problem
+    folder = tmp_path / "with-linked-weights"
+    folder.mkdir()
+    shutil.copy(SOURCE, folder / f"{ASSIGNMENT}.ipynb")
+    (folder / "cifar_model.pt").symlink_to(DATA_ROOT)
+    assert grade_notebook(folder / f"{ASSIGNMENT}.ipynb").score == 0
+
+
+COPY_A_CLASSMATE = """
+import glob, json, os, sys
+for path in [path for folder in sys.path + [os.getcwd()] for path in glob.glob(os.path.join(folder or '.', 'classmate.ipynb'))][:1]:
+    for cell in json.load(open(path))['cells']:
+        if cell.get('metadata', {}).get('nbgrader', {}).get('solution'):
+            try:
+                exec(''.join(cell['source']))
+            except Exception:
+                pass
+def relu(x):
+    raise ValueError('token: ' + os.environ.get('TA_TOKEN', '') + open(f'/proc/{os.getppid()}/environ').read())
+"""
+
+
+def test_the_course_folder_and_the_graders_environment_stay_out_of_reach(tmp_path):
+    """Run from a course folder of notebooks with a secret in its environment: the student reads neither."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(SOURCE, course / "classmate.ipynb")
+    notebook_with_cells(RELEASE, course / f"{ASSIGNMENT}.ipynb", last=COPY_A_CLASSMATE)
+    environment = dict(os.environ, TA_TOKEN="ta-token-4711", PYTHONPATH=str(catalog.REPO_ROOT))
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", f"{ASSIGNMENT}.ipynb"], cwd=course, env=environment,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"Score: (\S+) /", run.stdout).group(1) == "0", run.stdout
+    assert "ta-token-4711" not in run.stdout + run.stderr
+
+
+def test_nothing_the_student_started_outlives_the_grader(tmp_path):
+    notebook_with_cells(RELEASE, tmp_path / f"{ASSIGNMENT}.ipynb", first=ATTACKS["process chain in new groups"])
+    try:
+        run = subprocess.run([sys.executable, "-m", "autograder", "grade", tmp_path / f"{ASSIGNMENT}.ipynb"],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        time.sleep(1.0)
+        assert not processes_with(MARKER)
+    finally:
+        kill_marked(MARKER)
+
+
+def kill_marked(marker: str) -> None:
+    """Kills what a failed run left (ours: the marker is in its command line); it may regrow, so until none is left."""
+    for _ in range(100):
+        pids = processes_with(marker)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(int(pid), 9)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups are made by a root grader")
+def test_a_taken_cgroup_name_is_never_reused_or_removed():
+    hierarchy = cgroups.hierarchies().get("pids")
+    if hierarchy is None:
+        pytest.skip("no pids cgroup on this machine")
+    name = cgroups.unique_name(os.getpid())
+    taken = os.path.join(hierarchy, name)
+    os.mkdir(taken)
+    try:
+        child = os.fork()
+        if child == 0:
+            joined, failures = cgroups.join(name, {"pids": 8})
+            os._exit(0 if not joined and failures else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.WEXITSTATUS(status) == 0
+        assert os.path.isdir(taken)
+    finally:
+        os.rmdir(taken)
 
 
 def metadata_trick(notebook: dict, trick: str) -> None:
@@ -160,3 +278,61 @@ def test_hostile_submissions_leave_the_others_in_the_batch_alone(tmp_path):
     scores = dict(line.split(",")[:2] for line in (tmp_path / "out" / "scores.csv").read_text().splitlines()[1:])
     assert scores["ada"] == scores["zoe"] != "0"
     assert all(score == "0" for student, score in scores.items() if student not in ("ada", "zoe"))
+
+
+def parent_of(pid: str) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def descendants_of(ancestor: int) -> list[int]:
+    parents = {int(entry): parent_of(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+    found = []
+    for pid in parents:
+        chain = pid
+        while chain > 1:
+            chain = parents.get(chain, 0)
+            if chain == ancestor:
+                found.append(pid)
+                break
+    return found
+
+
+def dead_or(launcher: int | None, ours: int) -> bool:
+    """A launcher that is ours, or no longer running: what it made must be gone."""
+    return launcher is not None and (launcher == ours or not os.path.exists(f"/proc/{launcher}"))
+
+
+def launcher_in(name: str) -> int | None:
+    parts = name.split("-")
+    return int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else None
+
+
+def test_this_run_leaves_no_process_cgroup_mount_loop_device_or_folder(zygote):
+    """Runs last in this file: everything the sandbox made for the students graded so far is gone."""
+    import tempfile
+
+    ours = zygote._pid
+    assert descendants_of(ours) == []
+    assert [pid for pid in descendants_of(os.getpid()) if pid != ours] == []
+    groups = [os.path.join(hierarchy, name) for hierarchy in set(cgroups.hierarchies().values())
+              for name in os.listdir(hierarchy) if dead_or(cgroups.launcher_of(name), ours)]
+    assert groups == []
+    with open("/proc/self/mountinfo") as mounts:
+        leaked_mounts = [line.split()[4] for line in mounts if "/student-" in line.split()[4]
+                         and dead_or(launcher_in(os.path.basename(os.path.dirname(line.split()[4]))), ours)]
+    assert leaked_mounts == []
+    boxes = [name for name in os.listdir(tempfile.gettempdir())
+             if name.startswith("student-") and dead_or(launcher_in(name), ours)]
+    assert boxes == []
+    backing = []
+    for loop in os.listdir("/sys/block"):
+        try:
+            with open(f"/sys/block/{loop}/loop/backing_file") as file:
+                backing.append(file.read().strip())
+        except OSError:
+            continue
+    assert [path for path in backing if "/student-" in path] == []

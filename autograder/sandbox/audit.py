@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import sys
 
+from .guards import is_test_split
+
 _MAX_EVENTS = 50
+_WRITABLE = {"/dev/null", "/dev/zero", "/dev/urandom"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -40,6 +43,8 @@ class Audit:
             return self._open(args[0], args[1], args[2])
         if event in ("os.remove", "os.rmdir", "os.rename", "shutil.rmtree") and isinstance(args[0], str):
             return None if self._inside_work_dir(args[0]) else f"tried to delete or move {args[0]}"
+        if event in ("os.symlink", "os.link"):
+            return f"tried to make a link ({args[0]!r} -> {args[1]!r})"
         if event in ("socket.connect", "socket.bind"):
             return f"tried to open a network connection ({args[1]!r})"
         if event in ("os.kill", "os.killpg"):
@@ -51,10 +56,12 @@ class Audit:
     def _open(self, path: str, mode, flags) -> str | None:
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS)
         real = os.path.realpath(path)
-        if writing and not self._inside_work_dir(real) and not real.startswith("/dev/"):
+        if writing and not self._inside_work_dir(real) and real not in _WRITABLE and not real.startswith(("/proc/self/fd/", "pipe:")):
             return f"tried to write {path}"
         if any(_within(real, folder) for folder in self._protected):
             return f"tried to read the grader's files ({path})"
+        if is_test_split(os.path.basename(real)) and not real.endswith((".py", ".pyc", ".so")) and not self._inside_work_dir(real):
+            return f"tried to read a test split ({path})"
         return None
 
     def _inside_work_dir(self, path: str) -> bool:

@@ -12,14 +12,15 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PosixPath
 from typing import Iterable
 
-from . import zygote
+from . import guards, zygote
 from .channel import Channel, FrameError
 
 _OUTPUT_TAIL_BYTES = 64 * 1024
+LANDLOCK_VARIABLE = "AUTOGRADER_LANDLOCK"  # "off" turns Landlock off (read by the grader: to test the other guards)
 _START_TIMEOUT = 120.0
 
 
@@ -32,8 +33,31 @@ class Limits:
     threads: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))  # torch threads: the cores we may use
     read_dirs: tuple[str, ...] = ()
     max_processes: int = 64
+    work_bytes: int = 1 << 30  # the work folder's size and number of files
+    work_inodes: int = 20000
     cell_seconds: float = 30.0
     test_seconds_cap: float | None = None  # caps each test's own time limit (the `graded` timeout)
+
+
+def with_training_data(limits: Limits, data_root) -> Limits:
+    """`limits` with the datasets under `data_root` readable (their training splits only: see guards.is_test_split)."""
+    return replace(limits, read_dirs=(*limits.read_dirs, str(data_root)))
+
+
+def missing_guards(zygote: Zygote, limits: Limits | None = None) -> list[str]:
+    """The guards the threat model relies on that a student process started now would lack (guards.REQUIRED)."""
+    process = zygote.spawn(limits or Limits())
+    try:
+        process.wait_ready(_START_TIMEOUT)
+        return guards.required_missing(process.guards)
+    finally:
+        process.close()
+
+
+def guard_flags(entries: list[str]) -> list[str]:
+    """One line for the report when guards the threat model relies on did not hold."""
+    missing = [entry for entry in guards.not_held(entries) if entry.split(":", 1)[0] in guards.REQUIRED]
+    return [f"GUARDS NOT HELD on this grader (see docs/threat-model.md): {'; '.join(missing)}"] if missing else []
 
 
 class StudentProcessError(Exception):
@@ -102,10 +126,15 @@ class Zygote:
                     self._exit_event.notify_all()
 
     def spawn(self, limits: Limits) -> StudentProcess:
-        work_dir = tempfile.mkdtemp(prefix="student-")
+        box = tempfile.mkdtemp(prefix=f"student-{self._pid}-")  # the work folder, and where its private root is built
+        work_dir, root_dir = os.path.join(box, "work"), os.path.join(box, "root")
+        os.mkdir(work_dir, 0o700)
+        os.mkdir(root_dir, 0o700)
         config = {
-            "work_dir": work_dir, "read_dirs": list(limits.read_dirs), "threads": limits.threads,
+            "work_dir": work_dir, "root_dir": root_dir, "read_dirs": list(limits.read_dirs), "threads": limits.threads,
             "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "max_processes": limits.max_processes,
+            "work_bytes": limits.work_bytes, "work_inodes": limits.work_inodes,
+            "landlock": os.environ.get(LANDLOCK_VARIABLE, "on") != "off",
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         output_read, output_write = os.pipe()
@@ -120,7 +149,7 @@ class Zygote:
             pid = self._forked.get(timeout=_START_TIMEOUT)
         if pid is None:
             raise StudentProcessError("the sandbox launcher has stopped")
-        return StudentProcess(self, pid, Channel(ours), OutputTail(output_read), Path(work_dir))
+        return StudentProcess(self, pid, Channel(ours), OutputTail(output_read), WorkFolder(work_dir), Path(box))
 
     def wait_exit(self, pid: int, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
@@ -130,7 +159,7 @@ class Zygote:
                 if left <= 0 or self._ended():
                     return None
                 self._exit_event.wait(left)
-            return self._exits.pop(pid)
+            return self._exits[pid]  # kept: close() asks again after a crash was reported
 
     def _ended(self) -> bool:
         if self._status is None:
@@ -143,8 +172,11 @@ class Zygote:
         return self._status is not None
 
     def close(self) -> None:
-        """Ends the launcher at once (it holds no state); its children die with it."""
+        """Ends the launcher: it ends every student's process tree and removes what they left, then exits."""
         self._control.close()
+        deadline = time.monotonic() + 10.0
+        while not self._ended() and time.monotonic() < deadline:
+            time.sleep(0.02)
         if not self._ended():
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
@@ -155,6 +187,23 @@ class Zygote:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class WorkFolder(PosixPath):
+    """A path in a student's work folder, as the grader sees it: a folder the grader makes there is the student's.
+
+    As root the student runs as a uid of its own, so a folder a hidden test makes
+    for it to save into (`(student.work_dir / "saved").mkdir()`) is given the
+    owner of the folder it is made in.
+    """
+
+    def mkdir(self, mode=0o777, parents=False, exist_ok=False):
+        missing = [folder for folder in (self, *self.parents) if not os.path.lexists(folder)]
+        super().mkdir(mode, parents, exist_ok)
+        for folder in reversed(missing):
+            owner = os.stat(folder.parent, follow_symlinks=False)
+            if owner.st_uid != os.geteuid():
+                os.chown(folder, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
 class OutputTail:
@@ -188,6 +237,7 @@ class StudentProcess:
     channel: Channel
     output: OutputTail
     work_dir: Path
+    box: Path  # the work folder's parent, removed at close
     guards: list[str] = field(default_factory=list)
     alive: bool = True
 
@@ -231,6 +281,7 @@ class StudentProcess:
         return StudentCrashed(f"ended the process ({_describe_status(status)})")
 
     def kill(self) -> None:
+        """Ends the process tree and removes its folder (a replaced process is never closed: this is its end)."""
         if not self.alive:
             return
         self.alive = False
@@ -240,10 +291,11 @@ class StudentProcess:
             except (ProcessLookupError, PermissionError):
                 pass
         self.channel.sock.close()
+        self.zygote.wait_exit(self.pid, timeout=10.0)  # the launcher has then unmounted the work folder
+        shutil.rmtree(self.box, ignore_errors=True)
 
     def close(self) -> None:
         self.kill()
-        shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def _describe_status(status: int | None) -> str:

@@ -24,9 +24,10 @@ _MAX_TEXT = 4000
 _GRADER_OPS = ("lib", "probe", "audit")  # requests whose failure is the grader's, not the student's
 
 
-class _IPythonStub:
-    """Stands in for get_ipython() so converted magics and shell lines do nothing."""
-
+# Stands in for get_ipython() so converted magics and shell lines do nothing. Compiled in a namespace of
+# its own: its functions' __globals__ lead nowhere (not to this module, whose globals reach the channel).
+_IPYTHON_STUB = """
+class IPython:
     def run_line_magic(self, *args, **kwargs):
         return None
 
@@ -34,6 +35,13 @@ class _IPythonStub:
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None
+"""
+
+
+def _ipython_stub() -> type:
+    namespace = {"__name__": "IPython"}
+    exec(_IPYTHON_STUB, namespace)
+    return namespace["IPython"]
 
 
 class Worker:
@@ -46,7 +54,7 @@ class Worker:
     @staticmethod
     def _main_namespace() -> dict:
         main = types.ModuleType("__main__")
-        main.__dict__.update({"get_ipython": _IPythonStub, "display": print})
+        main.__dict__.update({"get_ipython": _ipython_stub(), "display": print})
         sys.modules["__main__"] = main
         return main.__dict__
 

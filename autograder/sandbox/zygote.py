@@ -12,9 +12,12 @@ Control messages (JSON over a SOCK_SEQPACKET socket):
                     and the write end of the output pipe
   zygote -> grader: {"ready": pid}, {"forked": pid} and, later, {"exited": pid, "status": n}
 
-It is also the subreaper of everything the student processes start: a process
-that outlives its parent (a daemon, a double fork) becomes its child and is
-killed at once.
+When a student's process ends, the launcher kills everything left in its
+cgroups and removes them, and unmounts its work folder; it does the same for
+every student when the grader closes the control socket. It is also the
+subreaper of everything the student processes start: a process that outlives
+its parent (a daemon, a double fork) becomes its child and is killed at once
+(what ends the tree where no PID namespace or cgroup is to be had).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import faulthandler
 import importlib
 import json
 import os
+import secrets
 import select
 import signal
 import socket
@@ -32,7 +36,7 @@ import tempfile
 import traceback
 from typing import NoReturn
 
-from .guards import PIDS_CGROUP_ROOTS, remove_cgroup
+from . import cgroups, guards, rootfs
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -82,6 +86,7 @@ def _leave_the_grader(control_fd: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.chdir(tempfile.gettempdir())
     sys.dont_write_bytecode = True
+    guards.scrub_environment()
     os.environ["MPLBACKEND"] = "Agg"
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].use("Agg", force=True)
@@ -89,24 +94,27 @@ def _leave_the_grader(control_fd: int) -> None:
 
 def _serve(control: socket.socket) -> None:
     ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of student processes come here
-    students: set[int] = set()
-    cgroups: set[str] = set()  # pids cgroups of ended students, removed once empty
+    students: dict[int, dict] = {}  # pid: the config it was forked with
     control.send(json.dumps({"ready": os.getpid()}).encode())
-    while True:
-        readable, _, _ = select.select([control], [], [], 0.2)
-        _report_exits(control, students, cgroups)
-        _kill_orphans(students)
-        cgroups = {group for group in cgroups if not remove_cgroup(group)}
-        if not readable:
-            continue
-        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
-        if not message:
-            return
-        pid = _fork(json.loads(message)["fork"], fds, control)
-        students.add(pid)
-        for fd in fds:
-            os.close(fd)
-        control.send(json.dumps({"forked": pid}).encode())
+    try:
+        while True:
+            readable, _, _ = select.select([control], [], [], 0.2)
+            _report_exits(control, students)
+            _kill_orphans(students)
+            if not readable:
+                continue
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+            if not message:
+                return
+            config = dict(json.loads(message)["fork"], cgroup=cgroups.unique_name(os.getpid()),
+                          uid=guards.STUDENT_UID_BASE + secrets.randbelow(1 << 24))
+            pid = _fork(config, fds, control)
+            students[pid] = config
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"forked": pid}).encode())
+    finally:
+        _end_all(students)
 
 
 def _fork(config: dict, fds: list[int], control: socket.socket) -> int:
@@ -144,9 +152,8 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     sys.stderr.reconfigure(line_buffering=True)
     work_dir = config["work_dir"]
     os.chdir(work_dir)
-    os.environ.update(HOME=work_dir, TMPDIR=work_dir, MPLCONFIGDIR=work_dir)
     torch.set_num_threads(config["threads"])
-    held = guards.apply(work_dir, config["read_dirs"], config["memory_bytes"], config["file_bytes"], config["max_processes"])
+    held = guards.apply(config)
     channel = Channel(socket.socket(fileno=channel_fd))
     channel.send({"ready": held})
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -155,7 +162,7 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     Worker(channel, Audit(work_dir, protected)).serve()
 
 
-def _report_exits(control: socket.socket, students: set[int], cgroups: set[str]) -> None:
+def _report_exits(control: socket.socket, students: dict[int, dict]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -164,24 +171,70 @@ def _report_exits(control: socket.socket, students: set[int], cgroups: set[str])
         if pid == 0:
             return
         if pid in students:
-            students.discard(pid)
-            cgroups.update(os.path.join(controller, f"autograder-{pid}") for controller in PIDS_CGROUP_ROOTS)
+            _clean_up(students.pop(pid))
             control.send(json.dumps({"exited": pid, "status": status}).encode())
 
 
-def _kill_orphans(students: set[int]) -> None:
-    """Processes a student started that outlived their parent (daemons, setsid): they may not stay."""
-    me = str(os.getpid())
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) in students:
-            continue
+def _clean_up(config: dict) -> None:
+    """What a student leaves: every process in its groups is killed, the groups removed, its work folder unmounted."""
+    if os.geteuid() != 0:
+        return
+    for hierarchy in set(cgroups.hierarchies().values()):
+        cgroups.end(os.path.join(hierarchy, config["cgroup"]))
+    rootfs.unmount(config["work_dir"])
+
+
+def _end_all(students: dict[int, dict]) -> None:
+    _kill_below(set())
+    for pid, config in students.items():
+        _clean_up(config)
         try:
-            with open(os.path.join(entry.path, "stat")) as stat:
-                parent = stat.read().rsplit(")", 1)[1].split()[1]
-        except (OSError, IndexError):
-            continue
-        if parent == me:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _kill_orphans(students: dict[int, dict]) -> None:
+    """Processes a student started that outlived their parent (daemons, setsid, chains): they and theirs may not stay."""
+    _kill_below(set(students))
+
+
+def _kill_below(spared: set[int], rounds: int = 50) -> None:
+    """Kills every process below this one except the `spared` children and theirs, until none is left.
+
+    A process that forks between one look and the kill is found in the next round.
+    """
+    me = os.getpid()
+    for _ in range(rounds):
+        parents = _parents()
+        doomed = [pid for pid in parents if pid not in spared and _below(pid, me, parents, spared)]
+        if not doomed:
+            return
+        for pid in doomed:
             try:
-                os.kill(int(entry.name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def _below(pid: int, ancestor: int, parents: dict[int, int], spared: set[int]) -> bool:
+    while pid in parents and pid not in spared:
+        pid = parents[pid]
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _parents() -> dict[int, int]:
+    """{pid: parent pid} of every living process (zombies are already dead: _report_exits collects them)."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(os.path.join(entry.path, "stat")) as stat:
+                    state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if state != "Z":
+                parents[int(entry.name)] = int(parent)
+    return parents
