@@ -196,7 +196,7 @@ def run_workflow(repo: Path, steps: list[dict], reporter, kill_grading_after: fl
             step_env = {name: EXPRESSION.sub(lambda m: outputs.get(m[1], {}).get(m[2], ""), value)
                         for name, value in step.get("env", {}).items()}
             run = run_reporter(reporter, {**step_env, "INPUT_RUNNERS": step["with"]["runners"]})
-            encoded = next(iter(step_env.values()))
+            encoded = step_env[f"{deploy.RUNNER.upper()}_RESULTS"]
             result = json.loads(base64.b64decode(encoded)) if encoded else None
             return WorkflowRun(run, summary.read_text() if summary.exists() else "", result)
     return WorkflowRun(None, summary.read_text() if summary.exists() else "", None)
@@ -254,7 +254,7 @@ def test_classroom_template_holds_the_release_notebook_a_readme_and_the_workflow
     assert "Actions" in readme and "YOUR CODE HERE" in readme
     assert "Summary" in readme and "not why a test failed" in readme  # where the per-test feedback is
     workflow = yaml.safe_load((repo / ".github/workflows/classroom.yml").read_text())
-    assert workflow["on"] == ["push", "repository_dispatch"]
+    assert workflow["on"] == {"push": None, "repository_dispatch": None}
     assert workflow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
     grading = next(step for step in steps if "--format classroom" in step.get("run", ""))
     assert grading["timeout-minutes"] == deploy.GRADING_MINUTES
