@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("outdir", type=Path)
     template.set_defaults(run=lambda args: _deploy("classroom", args.assignment, args.outdir))
 
+    handover = verbs.add_parser("classroom-result",
+                                help="print the Classroom reporter's result line; 0 points with the reason when grading left none")
+    handover.add_argument("assignment")
+    handover.add_argument("result", type=Path, help="the file `grade --format classroom --output` wrote, if it did")
+    handover.add_argument("--notebook", type=Path, required=True, help="the notebook the grading step graded")
+    handover.add_argument("--summary", type=Path, help="where a 0-point report is appended (e.g. $GITHUB_STEP_SUMMARY)")
+    handover.set_defaults(run=_classroom_result)
+
     package = verbs.add_parser("gradescope", help="build a Gradescope autograder zip for an assignment")
     package.add_argument("assignment")
     package.add_argument("zip", type=Path)
@@ -141,6 +149,14 @@ def _deploy(target: str, assignment: str, destination: Path) -> int:
     catalog.hidden_tests_dir(assignment)
     written = {"classroom": classroom.write_template, "gradescope": gradescope.build_zip}[target](assignment, destination)
     print(f"wrote {written}")
+    return EXIT_GRADED
+
+
+def _classroom_result(args) -> int:
+    from .deploy import classroom
+
+    catalog.hidden_tests_dir(args.assignment)
+    sys.stdout.write(classroom.reporter_output(args.assignment, args.result, args.notebook, args.summary))
     return EXIT_GRADED
 
 

@@ -2,8 +2,12 @@
 
 The zip holds setup.sh (installs Python, CPU torch and this grader), run_autograder
 (grades the uploaded notebook into /autograder/results/results.json) and the
-payload: this package with its hidden tests and the pyproject. Hidden tests get
-Gradescope visibility "after_published"; the visible ones are shown at once.
+payload: this package with this assignment's hidden tests and manifest, and the
+pyproject. Gradescope runs everything as root, where the sandbox's file rules may
+be missing (no Landlock), so the payload holds only what grading reads: no
+notebook (the source one holds every solution; the manifest says what grading and
+the launcher need) and no catalog of wrong solutions. Hidden tests get Gradescope
+visibility "after_published"; the visible ones are shown at once.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from .. import catalog
+from .. import catalog, manifest
 from . import render
 
 PAYLOAD_SKIP = {"__pycache__", ".ipynb_checkpoints"}
+NOT_FOR_GRADING = {"mutants.py"}  # realistic wrong solutions, for the mutation gate only
 
 
 def build_zip(assignment: str, destination: Path) -> Path:
+    manifest.load(assignment)  # refuses an assignment without its manifest (`make publish`)
     destination.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
         for script in ("setup.sh", "run_autograder"):
@@ -31,14 +37,13 @@ def build_zip(assignment: str, destination: Path) -> Path:
 
 
 def _payload_files(assignment: str) -> list[Path]:
-    """The grader package (only this assignment's hidden tests) and the source notebook's folder."""
+    """The grader package with only this assignment's hidden tests and manifest."""
     files = []
     for path in sorted(catalog.PACKAGE_DIR.rglob("*")):
-        if not path.is_file() or PAYLOAD_SKIP.intersection(path.parts):
+        if not path.is_file() or PAYLOAD_SKIP.intersection(path.parts) or path.name in NOT_FOR_GRADING:
             continue
-        hidden = path.relative_to(catalog.PACKAGE_DIR).parts
-        if hidden[0] == "assignments" and hidden[1] != assignment:
+        parts = path.relative_to(catalog.PACKAGE_DIR).parts
+        if parts[0] == "assignments" and parts[1] != assignment:
             continue
         files.append(path)
-    files += sorted(path for path in (catalog.REPO_ROOT / "assignments" / assignment).iterdir() if path.is_file())
     return files
