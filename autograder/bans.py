@@ -50,9 +50,6 @@ class Ban:
         """True when the dotted name `path` resolves, here, to a banned object or passes through one."""
         return any(_is_banned(obj, self.targets) for obj in _objects_along(path))
 
-    def union(self, other: Ban, what: str) -> Ban:
-        return Ban(what, self.targets + other.targets)
-
 
 def ban(what: str, *targets) -> Ban:
     return Ban(what, tuple(targets))
@@ -137,7 +134,7 @@ def parse_cells(sources: list[tuple[str, str]]) -> _Notebook:
     for label, source in sources:
         try:
             tree = ast.parse(source)
-        except SyntaxError:  # such a cell never runs, so it defines nothing
+        except (SyntaxError, ValueError):  # such a cell never runs, so it defines nothing
             continue
         notebook.cells.append(_Cell(label, tree))
         for statement in tree.body:
