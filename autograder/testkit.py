@@ -137,31 +137,6 @@ def _reported_names(names) -> list[str]:
     return [str(name)[:200] for name in list(names)[:5000]] if isinstance(names, (list, tuple)) else []
 
 
-def expect_no_calls(names: list[str], banned: tuple[str, ...], what: str, rule: str) -> None:
-    """Word matching on run-time names, kept until the hidden tests of 03-05 use Watched; do not use it."""
-    used = sorted(name for name in names if any(word in name for word in banned))
-    if used:
-        raise Mismatch(f"{what} calls {', '.join(used)}; {rule}")
-
-
-@pytest.fixture
-def submitted_cells(request) -> list[tuple[str, str]] | None:
-    """The code cells grading ran, as (label, source), read on the grader's side; None on the nbgrader path
-    when the kernel keeps no input history. A hidden test module imports it from here to use it as a fixture."""
-    return read_submitted_cells(request.config)
-
-
-def read_submitted_cells(config) -> list[tuple[str, str]] | None:
-    for plugin in config.pluginmanager.get_plugins():
-        submission = getattr(getattr(plugin, "_session", None), "submission", None)  # the grader's StudentSession
-        if submission is not None:
-            return [(f"cell {cell.index}", cell.source) for cell in submission.cells]
-    history = getattr(sys.modules.get("__main__"), "In", None)  # nbgrader: the kernel's own inputs
-    if isinstance(history, list):
-        return [(f"input {index}", source) for index, source in enumerate(history) if isinstance(source, str) and source]
-    return None
-
-
 class Watched:
     """A student's function that must not use `banned`, every call of it under the same observation.
 
