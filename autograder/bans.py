@@ -16,11 +16,14 @@ follows the top-level names they use into other cells, and reports:
     counts), by module path (`torch.sigmoid`, `F.relu` after
     `import torch.nn.functional as F`, `from torch import sigmoid`) or as a
     method of an unknown value that a tensor has (`x.sigmoid()`);
-  - code whose calls cannot be read from the source: computed `getattr`,
-    `exec`, `eval`, `compile`, `__import__`, `globals()`, `vars()`, importlib,
-    `__dict__` and other dunders that reach arbitrary objects, and torch's
-    private internals (`torch._C`, `torch.ops`), anywhere in the notebook's
-    top-level code or in what the graded name reaches;
+  - code whose calls cannot be read from the source, anywhere in the
+    notebook's top-level code or in what the graded name reaches: computed
+    `getattr`, `exec`, `eval`, `compile`, `__import__`, `globals()`, `vars()`,
+    importlib, pickle, `operator.methodcaller`, `sys.modules`, `__dict__` and
+    other dunders that reach namespaces; and, in what the graded name reaches,
+    dunders that reach other objects (`__class__`, `__mro__`, ...), torch's
+    private internals (`torch._C`, `torch.ops`) and code loaded by name
+    (`torch.load`, `torch.hub`, `torch.jit.CompilationUnit`);
   - assignments into a module (`torch.exp = ...`, `setattr(torch, ...)`)
     whose value reaches a banned object.
 It does not see a banned object reached through values the source cannot
@@ -46,9 +49,6 @@ class Ban:
     def forbids(self, path: str) -> bool:
         """True when the dotted name `path` resolves, here, to a banned object or passes through one."""
         return any(_is_banned(obj, self.targets) for obj in _objects_along(path))
-
-    def union(self, other: Ban, what: str) -> Ban:
-        return Ban(what, self.targets + other.targets)
 
 
 def ban(what: str, *targets) -> Ban:
@@ -89,10 +89,12 @@ def _walkable(obj) -> bool:
 
 
 DYNAMIC_BUILTINS = {"eval", "exec", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
-DYNAMIC_MODULES = {"importlib", "builtins", "inspect", "ctypes", "gc"}
+DYNAMIC_MODULES = {"importlib", "builtins", "inspect", "ctypes", "gc", "pickle", "marshal", "types", "copyreg", "dill"}
 # Reach code or namespaces the source does not show, wherever they are used.
-HIDING_ATTRIBUTES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__"}
-HIDING_PATHS = {"sys.modules", "sys._getframe"}
+HIDING_ATTRIBUTES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__", "__getattr__"}
+HIDING_PATHS = {"sys.modules", "sys._getframe", "operator.attrgetter", "operator.methodcaller"}
+# Ruled out only in what the graded name runs: they load code by name, or are torch's internals.
+LOADING_PATHS = {"torch.load", "torch.hub", "torch.jit.CompilationUnit", "torch.ops"}
 # Reach objects the source does not name; ruled out only in what the graded name runs.
 INDIRECT_ATTRIBUTES = {"__class__", "__getattribute__", "__subclasses__", "__mro__", "__bases__", "__base__", "__self__",
                        "__func__", "__wrapped__"}
@@ -124,7 +126,6 @@ class _Notebook:
     bindings: dict[str, list[tuple[ast.AST, str]]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     star_modules: list[str] = field(default_factory=list)
-    unparsed: list[str] = field(default_factory=list)
 
 
 def parse_cells(sources: list[tuple[str, str]]) -> _Notebook:
@@ -133,8 +134,7 @@ def parse_cells(sources: list[tuple[str, str]]) -> _Notebook:
     for label, source in sources:
         try:
             tree = ast.parse(source)
-        except SyntaxError:
-            notebook.unparsed.append(label)
+        except (SyntaxError, ValueError):  # such a cell never runs, so it defines nothing
             continue
         notebook.cells.append(_Cell(label, tree))
         for statement in tree.body:
@@ -159,6 +159,35 @@ def _bind(notebook: _Notebook, statement: ast.stmt, label: str) -> None:
             elif isinstance(child, ast.ExceptHandler):
                 for handler_statement in child.body:
                     _bind(notebook, handler_statement, label)
+
+
+def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a function binds for itself: its parameters and what its own body assigns or defines
+    (not inside nested functions, classes or comprehensions), less those it declares global. Imports
+    inside it stay resolvable as imports."""
+    arguments = function.args
+    names = {argument.arg for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                           *filter(None, [arguments.vararg, arguments.kwarg])]}
+    declared_global: set[str] = set()
+    pending = list(function.body) if isinstance(function.body, list) else [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            pending += [*getattr(node, "decorator_list", []), *getattr(node, "bases", [])]
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            continue
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        pending += ast.iter_child_nodes(node)
+    return frozenset(names - declared_global)
+
+
+def _stored_names(target: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(target) if isinstance(node, ast.Name)}
 
 
 def _bound_names(targets) -> list[str]:
@@ -195,8 +224,7 @@ def _add_aliases(notebook: _Notebook, node: ast.Import | ast.ImportFrom) -> None
 def check_source(sources: list[tuple[str, str]], name: str, banned: Ban) -> list[Finding]:
     """What in the notebook breaks "`name` does not use `banned`", or hides whether it does."""
     notebook = parse_cells(sources)
-    findings = [Finding("opaque", "this cell has a syntax error, so the grader cannot read it", label)
-                for label in notebook.unparsed]
+    findings = []
     exercise = _Walker(notebook, banned, in_exercise=True)
     for node, label in notebook.bindings.get(name, []):
         exercise.walk(node, label)
@@ -228,25 +256,41 @@ class _Walker:
         self.findings: list[Finding] = []
         self._seen: set[int] = set()
 
-    def walk(self, root: ast.AST, label: str) -> None:
+    def walk(self, root: ast.AST, label: str, local: frozenset[str] = frozenset()) -> None:
+        """Visits `root` once; `local` holds the names local to the functions around it."""
         if id(root) in self._seen:
             return
         self._seen.add(id(root))
-        inside_chains: set[int] = set()  # a.b of a.b.c, and a: handled with the whole chain
-        for node in ast.walk(root):
-            where = f"{label}, line {getattr(node, 'lineno', '?')}"
-            if isinstance(node, ast.Attribute):
-                inside_chains.add(id(node.value))
-            if id(node) in inside_chains:
-                continue
-            if isinstance(node, ast.Attribute):
-                self._attribute(node, label, where)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        self._visit(root, label, local)
+
+    def _visit(self, node: ast.AST, label: str, local: frozenset[str]) -> None:
+        where = f"{label}, line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            outside = [*getattr(node, "decorator_list", []), *node.args.defaults, *filter(None, node.args.kw_defaults)]
+            for child in outside:
+                self._visit(child, label, local)
+            inside = local | _local_names(node)
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                self._visit(child, label, inside)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            local = local | {name for generator in node.generators for name in _stored_names(generator.target)}
+        elif isinstance(node, ast.Attribute):
+            self._attribute(node, label, where, local)
+            _, root = _attribute_chain(node)
+            if not isinstance(root, ast.Name):
+                self._visit(root, label, local)
+            return
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in local:
                 self._name(node, label, where)
-            elif isinstance(node, ast.Call):
-                self._call(node, label, where)
-            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                self._assignment(node, label, where)
+            return
+        elif isinstance(node, ast.Call):
+            self._call(node, label, where, local)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            self._assignment(node, label, where)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, label, local)
 
     def _name(self, node: ast.Name, label: str, where: str) -> None:
         if node.id in self.notebook.bindings:
@@ -260,20 +304,21 @@ class _Walker:
             for module in self.notebook.star_modules:
                 self.path(f"{module}.{node.id}", where)
 
-    def _attribute(self, node: ast.Attribute, label: str, where: str) -> None:
+    def _attribute(self, node: ast.Attribute, label: str, where: str, local: frozenset[str]) -> None:
         chain, root = _attribute_chain(node)
         for attribute in chain:
             if attribute in HIDING_ATTRIBUTES or (self.in_exercise and attribute in INDIRECT_ATTRIBUTES):
                 self._opaque(f"`.{attribute}` reaches objects the grader cannot follow", where)
-        if isinstance(root, ast.Name) and root.id in self.notebook.aliases and root.id not in self.notebook.bindings:
+        is_global = isinstance(root, ast.Name) and root.id not in local
+        if is_global and root.id in self.notebook.aliases and root.id not in self.notebook.bindings:
             self.path(".".join([self.notebook.aliases[root.id], *chain]), where)
             return
-        if isinstance(root, ast.Name):
+        if is_global:
             self._name(root, label, where)
         for attribute in chain:  # a method or attribute of a value the source cannot name, e.g. x.sigmoid()
             self.path(f"torch.Tensor.{attribute}", where, method=True)
 
-    def _call(self, node: ast.Call, label: str, where: str) -> None:
+    def _call(self, node: ast.Call, label: str, where: str, local: frozenset[str]) -> None:
         if isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3:
             self._replaced(node.args[0], node.args[2], label, where)
         if isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.func.id not in self.notebook.bindings:
@@ -281,7 +326,7 @@ class _Walker:
                 receiver = node.args[0]
                 if isinstance(receiver, (ast.Name, ast.Attribute)):
                     self._attribute(ast.Attribute(value=receiver, attr=node.args[1].value, ctx=ast.Load(),
-                                                  lineno=node.lineno), label, where)
+                                                  lineno=node.lineno), label, where, local)
             else:
                 self._opaque("`getattr` with a computed name hides what it reaches", where)
 
@@ -304,10 +349,11 @@ class _Walker:
 
     def path(self, path: str, where: str, method: bool = False) -> None:
         parts = path.split(".")
-        if not method and self.in_exercise and parts[0] == "torch" and (any(map(_private, parts[1:])) or parts[1:2] == ["ops"]):
-            self._opaque(f"`{path}` is one of torch's internals, which the grader cannot see through", where)
-        elif not method and (parts[0] in DYNAMIC_MODULES or ".".join(parts[:2]) in HIDING_PATHS):
+        prefixes = {".".join(parts[:length]) for length in range(1, len(parts) + 1)}
+        if not method and (parts[0] in DYNAMIC_MODULES or prefixes & HIDING_PATHS):
             self._opaque(f"`{path}` reaches code or names the grader cannot read", where)
+        elif not method and self.in_exercise and (prefixes & LOADING_PATHS or _torch_internal(parts)):
+            self._opaque(f"`{path}` loads or reaches code inside torch that the grader cannot see through", where)
         elif self.in_exercise and self.banned.forbids(path):
             self.findings.append(Finding("banned", f"uses {'.' + parts[-1] + '()' if method else path}", where))
 
@@ -315,8 +361,9 @@ class _Walker:
         self.findings.append(Finding("opaque", text, where))
 
 
-def _private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+def _torch_internal(parts: list[str]) -> bool:
+    """torch._C, torch._refs, torch.Tensor._base ...: private names (not dunders) under torch."""
+    return parts[0] == "torch" and any(part.startswith("_") and not part.endswith("__") for part in parts[1:])
 
 
 def _attribute_chain(node: ast.Attribute) -> tuple[list[str], ast.AST]:
@@ -329,9 +376,10 @@ def _attribute_chain(node: ast.Attribute) -> tuple[list[str], ast.AST]:
 
 
 def _autograd_ban() -> Ban:
+    import functorch  # torch's older name for torch.func, still importable
     import torch
 
-    return ban("autograd", torch.autograd, torch.func, torch.Tensor.backward)
+    return ban("autograd", torch.autograd, torch.func, functorch, torch.Tensor.backward)
 
 
 AUTOGRAD = _autograd_ban()

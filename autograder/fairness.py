@@ -45,9 +45,8 @@ def trivial_bodies(parameters: list[str], reference_call: str) -> dict[str, str]
     bodies = {"returns None": "return None"}
     if parameters:
         bodies["returns its first argument"] = f"return {parameters[0]}"
-        tensors = ", ".join(parameters)
         bodies["returns zeros like its first tensor argument"] = (
-            f"return next((torch.zeros_like(v) for v in ({tensors},) if isinstance(v, torch.Tensor)), None)")
+            f"return next((torch.zeros_like(v) for v in ({', '.join(parameters)},) if isinstance(v, torch.Tensor)), None)")
     bodies["returns zeros like the right output"] = f"return _constant_like({reference_call}, 0)"
     bodies["returns ones like the right output"] = f"return _constant_like({reference_call}, 1)"
     return bodies
@@ -82,18 +81,22 @@ def _replaceable(statement: ast.stmt) -> ast.FunctionDef | None:
 def _variants_of(exercise: str, source: str, index: int, function: ast.FunctionDef) -> list[Variant]:
     definition = ast.parse(source).body[index]
     is_method = isinstance(definition, ast.ClassDef)
-    parameters = [argument.arg for argument in [*function.args.posonlyargs, *function.args.args]][int(is_method):]
+    parameters = _positional_parameters(function, is_method)
     reference_call = f"{'self.' if is_method else ''}_reference_{function.name}({_forwarded_arguments(function, is_method)})"
     what = f"{definition.name}.forward" if is_method else function.name
     return [Variant(f"{what} {kind}", exercise, _replaced_cell(source, index, body))
             for kind, body in trivial_bodies(parameters, reference_call).items()]
 
 
+def _positional_parameters(function: ast.FunctionDef, is_method: bool) -> list[str]:
+    """The names of the positional parameters, without a method's self."""
+    return [argument.arg for argument in [*function.args.posonlyargs, *function.args.args]][int(is_method):]
+
+
 def _forwarded_arguments(function: ast.FunctionDef, is_method: bool) -> str:
     """The arguments of `function` passed on as they came: `a, b, *args, c=c, **kwargs`."""
     arguments = function.args
-    positional = [argument.arg for argument in [*arguments.posonlyargs, *arguments.args]][int(is_method):]
-    parts = positional + ([f"*{arguments.vararg.arg}"] if arguments.vararg else [])
+    parts = _positional_parameters(function, is_method) + ([f"*{arguments.vararg.arg}"] if arguments.vararg else [])
     parts += [f"{argument.arg}={argument.arg}" for argument in arguments.kwonlyargs]
     parts += [f"**{arguments.kwarg.arg}"] if arguments.kwarg else []
     return ", ".join(parts)

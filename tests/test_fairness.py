@@ -4,7 +4,8 @@ bans are matched by exact name and see through the ways to hide a call."""
 import pytest
 import torch
 
-from autograder import bans, catalog, fairness
+from autograder import bans, catalog, fairness, mutation
+from autograder.mutation import Mutant
 
 from conftest import MUTATION_TABLES
 
@@ -84,7 +85,8 @@ def test_the_autograd_ban_is_matched_by_exact_name():
     by_hand = "def grads(X, W):\n    return torch.einsum('nd,hd->hn', X, W), torch.functional.einsum('i,i', X[0], X[0])\n"
     assert found(by_hand, "grads", bans.AUTOGRAD) == []
     for call in ("torch.autograd.grad(W.sum(), W)", "W.sum().backward()", "torch.func.grad(torch.sum)(W)",
-                 "torch.autograd.backward(W.sum())", "torch.autograd.functional.jacobian(torch.sum, W)"):
+                 "torch.autograd.backward(W.sum())", "torch.autograd.functional.jacobian(torch.sum, W)",
+                 "__import__('functorch').grad(torch.sum)(W)"):
         assert found(f"def grads(X, W):\n    return {call}\n", "grads", bans.AUTOGRAD), call
 
 
@@ -92,3 +94,43 @@ def test_run_time_names_are_resolved_to_the_banned_objects():
     assert bans.AUTOGRAD.forbids("torch.autograd.grad") and bans.AUTOGRAD.forbids("torch.Tensor.backward")
     assert not bans.AUTOGRAD.forbids("torch.functional.einsum") and not bans.AUTOGRAD.forbids("torch.no_grad")
     assert SIGMOIDS.forbids("torch.nn.functional.relu") and not SIGMOIDS.forbids("torch.exp")
+
+
+WATCHED_ATTACKS = [
+    Mutant("sigmoid calls torch.sigmoid only while the run-time recorder is off", "sigmoid", """
+def sigmoid(x):
+    if torch._C._is_torch_function_mode_enabled():
+        return 1 / (1 + torch.exp(-x))
+    return torch.sigmoid(x)
+"""),
+    Mutant("sigmoid calls torch.sigmoid and replaces the recorder with one that sees nothing", "sigmoid", """
+import sys
+
+sys.modules["autograder.sandbox.probes"].torch_calls = lambda function, *args, **kwargs: (function(*args, **kwargs), [])
+
+def sigmoid(x):
+    return torch.sigmoid(x)
+"""),
+    Mutant("sigmoid returns a wrong value while watched", "sigmoid", """
+def sigmoid(x):
+    if torch._C._is_torch_function_mode_enabled():
+        return torch.zeros_like(x)
+    return 1 / (1 + torch.exp(-x))
+"""),
+]
+
+
+@pytest.mark.parametrize("attack", WATCHED_ATTACKS, ids=lambda attack: attack.name)
+def test_code_that_behaves_differently_when_watched_earns_no_rule_point(zygote, tmp_path, attack):
+    [result] = mutation.grade_variants("01-foundations", [attack], zygote, tmp_path)
+    assert result.points <= result.possible - 1, result
+    if "wrong value" in attack.name:
+        assert result.points == 0
+
+
+def test_a_local_name_is_not_the_top_level_name_it_shadows():
+    notebook = [SETUP, ("cell 2", "def sigmoid(x):\n    s = 1 / (1 + torch.exp(-x))\n    return s\n"),
+                ("cell 3", "s = torch.sigmoid(torch.zeros(1))\n"), ("cell 4", "def broken(:\n")]
+    assert bans.check_source(notebook, "sigmoid", SIGMOIDS) == []
+    outer = "s = torch.sigmoid\ndef sigmoid(x):\n    def inner():\n        s = 1\n        return s\n    return s(x)\n"
+    assert found(outer, "sigmoid", SIGMOIDS)

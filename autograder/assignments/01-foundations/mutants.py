@@ -21,6 +21,10 @@ def sigmoid(x):
     x = x.double()
     return 1 / (1 + torch.exp(-x))
 """),
+    Mutant("sigmoid from the built-in tanh", "sigmoid", """
+def sigmoid(x):
+    return (1 + torch.tanh(x / 2)) / 2
+"""),
     # tanh
     Mutant("tanh calls torch.tanh", "tanh", """
 def tanh(x):
@@ -39,6 +43,10 @@ def tanh(x):
     e = torch.exp(-2 * x.abs())
     return -torch.sign(x) * (1 - e) / (1 + e)
 """),
+    Mutant("tanh from the built-in sigmoid", "tanh", """
+def tanh(x):
+    return 2 * torch.sigmoid(2 * x) - 1
+"""),
     # relu
     Mutant("relu calls torch.nn.functional.relu", "relu", """
 def relu(x):
@@ -56,6 +64,16 @@ def relu(x):
     Mutant("relu returns the absolute value", "relu", """
 def relu(x):
     return torch.abs(x)
+"""),
+    Mutant("relu reaches torch.relu through getattr", "relu", """
+def relu(x):
+    return getattr(torch, "re" + "lu")(x)
+"""),
+    Mutant("relu with an nn.ReLU module", "relu", """
+import torch.nn as nn
+
+def relu(x):
+    return nn.ReLU()(x)
 """),
     # empirical_risk
     Mutant("empirical_risk sums instead of averaging", "empirical_risk", """
@@ -129,6 +147,12 @@ def h_prime(x):
     ((2 * x - 1) ** 2).sum().backward()
     return x.grad
 """),
+    Mutant("h_prime uses torch.func.grad", "h_prime", """
+from torch.func import grad
+
+def h_prime(x):
+    return torch.vmap(grad(lambda t: (2 * t - 1) ** 2))(x.reshape(-1)).reshape(x.shape)
+"""),
     # composite_derivative
     Mutant("composite_derivative evaluates g' at x instead of f(x)", "composite_derivative", """
 def composite_derivative(f, f_prime, g, g_prime, x):
@@ -173,6 +197,11 @@ def backprop_by_hand(X, Y, W1, W2):
     W2 = W2.detach().clone().requires_grad_()
     two_layer_loss(X, Y, W1, W2).backward()
     return W1.grad, W2.grad
+"""),
+    Mutant("backprop_by_hand calls torch.autograd.grad", "backprop_by_hand", """
+def backprop_by_hand(X, Y, W1, W2):
+    W1, W2 = W1.clone().requires_grad_(), W2.clone().requires_grad_()
+    return torch.autograd.grad(two_layer_loss(X, Y, W1, W2), (W1, W2))
 """),
     # backprop_with_autograd
     Mutant("backprop_with_autograd sets requires_grad on the caller's weights", "backprop_with_autograd", """

@@ -2,11 +2,13 @@
 
 import torch
 
-from autograder.testkit import expect, expect_no_calls, expect_tensor, graded, inputs_after, seeded, torch_calls
+from autograder.testkit import (  # noqa: F401 - submitted_cells is a fixture
+    AUTOGRAD, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded, submitted_cells, watch,
+)
 
 BY_HAND = "Part 02 · Application in machine learning"
-AUTOGRAD = "Part 02 · Autograd"
-AUTOGRAD_CALLS = ("backward", "autograd", "torch.func", "vjp", "jacobian")
+WITH_AUTOGRAD = "Part 02 · Autograd"
+CHAIN_RULE = "apply the chain rule yourself, matrix by matrix"
 
 
 def two_layer_loss(X, Y, W1, W2):
@@ -33,38 +35,44 @@ def expect_gradients(result, expected, what):
 
 
 @graded(points=2, exercise="backprop_by_hand", section=BY_HAND, visible=True)
-def test_backprop_by_hand_matches_autograd(student):
+def test_backprop_by_hand_matches_autograd(student, submitted_cells):
     """backprop_by_hand gives autograd's dL/dW1 and dL/dW2"""
     X, Y, W1, W2 = network(seed=41)
-    expect_gradients(student.backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand")
+    backprop_by_hand = watch(student, submitted_cells, "backprop_by_hand", AUTOGRAD)
+    expect_gradients(backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand")
 
 
 @graded(points=1, exercise="backprop_by_hand", section=BY_HAND)
-def test_backprop_by_hand_works_for_a_single_sample(student):
+def test_backprop_by_hand_works_for_a_single_sample(student, submitted_cells):
     """backprop_by_hand is right for N = 1 too"""
     X, Y, W1, W2 = network(seed=42, n=1)
-    expect_gradients(student.backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand with N = 1")
+    backprop_by_hand = watch(student, submitted_cells, "backprop_by_hand", AUTOGRAD)
+    expect_gradients(backprop_by_hand(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_by_hand with N = 1")
 
 
 @graded(points=1, exercise="backprop_by_hand", section=BY_HAND)
-def test_backprop_by_hand_does_not_use_autograd(student):
+def test_backprop_by_hand_does_not_use_autograd(student, submitted_cells):
     """backprop_by_hand does not use autograd"""
-    _, names = torch_calls(student, student.backprop_by_hand, *network(seed=43))
-    expect_no_calls(names, AUTOGRAD_CALLS, "backprop_by_hand", "apply the chain rule yourself, matrix by matrix")
+    weights = network(seed=43)
+    backprop_by_hand = watch(student, submitted_cells, "backprop_by_hand", AUTOGRAD)
+    result = backprop_by_hand(*weights)
+    expect_right_value(lambda: expect_gradients(result, autograd_gradients(*weights), "backprop_by_hand"))
+    backprop_by_hand.expect_not_used(CHAIN_RULE)
 
 
-@graded(points=2, exercise="backprop_with_autograd", section=AUTOGRAD, visible=True)
+@graded(points=2, exercise="backprop_with_autograd", section=WITH_AUTOGRAD, visible=True)
 def test_backprop_with_autograd_matches_autograd(student):
     """backprop_with_autograd gives the true dL/dW1 and dL/dW2"""
     X, Y, W1, W2 = network(seed=44)
     expect_gradients(student.backprop_with_autograd(X, Y, W1, W2), autograd_gradients(X, Y, W1, W2), "backprop_with_autograd")
 
 
-@graded(points=1, exercise="backprop_with_autograd", section=AUTOGRAD)
+@graded(points=1, exercise="backprop_with_autograd", section=WITH_AUTOGRAD)
 def test_backprop_with_autograd_leaves_the_weights_alone(student):
     """backprop_with_autograd does not set requires_grad or .grad on the caller's W1 and W2"""
     X, Y, W1, W2 = network(seed=45)
-    _, (_, _, W1_after, W2_after) = inputs_after(student, student.backprop_with_autograd, X, Y, W1, W2)
+    result, (_, _, W1_after, W2_after) = inputs_after(student, student.backprop_with_autograd, X, Y, W1, W2)
+    expect_right_value(lambda: expect_gradients(result, autograd_gradients(X, Y, W1, W2), "backprop_with_autograd"))
     for name, weight in (("W1", W1_after), ("W2", W2_after)):
         expect(not weight.requires_grad and weight.grad is None,
                f"the caller's {name} now has requires_grad={weight.requires_grad} and a .grad; work on a copy (W.detach().clone().requires_grad_())")

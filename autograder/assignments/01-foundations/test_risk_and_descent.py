@@ -2,7 +2,7 @@
 
 import torch
 
-from autograder.testkit import expect, expect_tensor, expect_values, graded, inputs_after, seeded
+from autograder.testkit import expect, expect_right_value, expect_tensor, expect_values, graded, inputs_after, seeded
 
 RISK = "Part 02 · How to find the best model?"
 DESCENT = "Part 02 · Gradient descent"
@@ -83,7 +83,8 @@ def test_gradient_descent_converges_with_a_small_step_and_diverges_with_a_large_
     grad, optimum, largest_curvature = quadratic(seed=23)
     theta0 = torch.zeros(3, dtype=torch.float64)
     good = student.gradient_descent(grad, theta0, 1.0 / largest_curvature, 300)
-    expect(isinstance(good, torch.Tensor) and good.shape == (301, 3), "gradient_descent should return a [n_steps + 1, 3] path")
+    expect_right_value(lambda: expect_tensor(good, reference_descent(grad, theta0, 1.0 / largest_curvature, 300),
+                                             "gradient_descent(grad, theta0, 1/L, 300)", rtol=1e-8))
     expect_values(good[-1], optimum, "the last point with step size 1/L (it should be the minimum)", rtol=1e-6, atol=1e-8)
     bad = student.gradient_descent(grad, theta0, 2.5 / largest_curvature, 30)
     distance = (bad[-1] - optimum).norm().item()
@@ -96,6 +97,6 @@ def test_gradient_descent_leaves_theta0_unchanged(student):
     grad, _, _ = quadratic(seed=24)
     theta0 = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
     path, (_, theta0_after, *_) = inputs_after(student, student.gradient_descent, grad, theta0, 0.1, 5)
+    expect_right_value(lambda: expect_tensor(path, reference_descent(grad, theta0, 0.1, 5), "gradient_descent(grad, theta0, 0.1, 5)",
+                                             rtol=1e-10))
     expect_values(theta0_after, theta0, "theta0 after calling gradient_descent")
-    expect(isinstance(path, torch.Tensor), "gradient_descent should return a tensor")
-    expect_values(path[0], theta0, "the first point of the path (it should be theta0)")

@@ -123,6 +123,12 @@ def pick_device():
 def pick_device():
     return torch.cuda.is_available()
 """),
+    Mutant("pick_device asks torch.cuda.is_available() once, when the cell runs", "pick_device", """
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def pick_device():
+    return DEVICE
+"""),
     # move_batch_to
     Mutant("move_batch_to calls .to(device) but keeps the old tensors", "move_batch_to", """
 def move_batch_to(batch, device):
@@ -156,6 +162,14 @@ def move_batch_to(batch, device):
     if isinstance(batch, dict):
         return {name: tensor.to(device) for name, tensor in batch.items()}
     return (tensor.to(device) for tensor in batch)
+"""),
+    Mutant("move_batch_to moves tuples and dicts but hands a DataLoader's list back unmoved", "move_batch_to", """
+def move_batch_to(batch, device):
+    if isinstance(batch, tuple):
+        return tuple(tensor.to(device) for tensor in batch)
+    if isinstance(batch, dict):
+        return {name: tensor.to(device) for name, tensor in batch.items()}
+    return batch
 """),
     # stack_images
     Mutant("stack_images concatenates with torch.cat ([N * C, H, W])", "stack_images", """

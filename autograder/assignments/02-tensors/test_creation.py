@@ -2,7 +2,7 @@
 
 import torch
 
-from autograder.testkit import describe, expect, expect_tensor, graded
+from autograder.testkit import describe, expect, expect_right_value, expect_tensor, graded
 
 SECTION = "Part 03 · Basic Tensor operations"
 KEYS = ("ones", "zeros_column", "zeros_like", "counting", "counting_t")
@@ -56,6 +56,8 @@ def test_make_tensors_honours_the_dtype(student, device):
 @graded(points=1, exercise="make_tensors", section=SECTION)
 def test_make_tensors_creates_every_tensor_on_the_requested_device(student):
     """every tensor is created on the device passed in (checked with PyTorch's data-less "meta" device)"""
+    made = student.make_tensors(2, 3, torch.float64, "cpu")
+    expect_right_value(lambda: expect_lecture_tensors(made, "make_tensors(2, 3, torch.float64, 'cpu')", 2, 3, torch.float64, "cpu"))
     call = "make_tensors(2, 3, torch.float64, torch.device('meta'))"
     made = student.make_tensors(2, 3, torch.float64, META)
     expect_the_keys(made, call)

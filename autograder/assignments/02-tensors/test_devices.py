@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from autograder.testkit import describe, expect, expect_tensor, graded, inputs_after, seeded
+from autograder.testkit import describe, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded
 
 SECTION = "Part 03 · Moving tensors to the GPU"
 META = torch.device("meta")
@@ -39,24 +39,34 @@ def expect_a_device(chosen, what):
 # pick_device ----------------------------------------------------------------------------
 
 
+def picked_with_cuda(student, available: bool):
+    with cuda_reported_as(student, available):
+        chosen = student.pick_device()
+    expect_a_device(chosen, f"pick_device() when torch.cuda.is_available() is {available}")
+    return chosen
+
+
+def expect_picked(chosen, available: bool):
+    if available:
+        expect(chosen.type == "cuda" and chosen.index in (None, 0),
+               f"pick_device() should return torch.device('cuda') when torch.cuda.is_available() is True, got {chosen!r}")
+    else:
+        expect(chosen == torch.device("cpu"),
+               f"pick_device() should return torch.device('cpu') when torch.cuda.is_available() is False, got {chosen!r}")
+
+
 @graded(points=1, exercise="pick_device", section=SECTION, visible=True)
 def test_pick_device_falls_back_to_the_cpu(student):
-    """without a CUDA GPU, pick_device() returns torch.device("cpu")"""
-    with cuda_reported_as(student, False):
-        chosen = student.pick_device()
-    expect_a_device(chosen, "pick_device() when torch.cuda.is_available() is False")
-    expect(chosen == torch.device("cpu"),
-           f"pick_device() should return torch.device('cpu') when torch.cuda.is_available() is False, got {chosen!r}")
+    """pick_device() returns torch.device("cpu") without a CUDA GPU, and torch.device("cuda") with one"""
+    for available in (False, True):
+        expect_picked(picked_with_cuda(student, available), available)
 
 
 @graded(points=1, exercise="pick_device", section=SECTION)
-def test_pick_device_chooses_cuda_when_a_gpu_is_available(student):
-    """when torch.cuda.is_available() is True, pick_device() returns torch.device("cuda")"""
-    with cuda_reported_as(student, True):
-        chosen = student.pick_device()
-    expect_a_device(chosen, "pick_device() when torch.cuda.is_available() is True")
-    expect(chosen.type == "cuda" and chosen.index in (None, 0),
-           f"pick_device() should return torch.device('cuda') when torch.cuda.is_available() is True, got {chosen!r}")
+def test_pick_device_asks_on_every_call(student):
+    """pick_device() asks torch.cuda.is_available() on every call: cuda, cpu, cuda as the answer changes"""
+    for available in (True, False, True):
+        expect_picked(picked_with_cuda(student, available), available)
 
 
 @pytest.mark.gpu
@@ -92,11 +102,32 @@ def is_tensor(value) -> bool:
     return isinstance(value, torch.Tensor) or getattr(value, "type_name", None) == "torch.Tensor"
 
 
-def expect_moved_tuple(moved, original, device, call):
-    expect(isinstance(moved, (tuple, list)), f"{call} should return a tuple, got {describe(moved)}")
-    expect(len(moved) == len(original), f"{call} should return a tuple of {len(original)} tensors, got {len(moved)} items")
+def expect_moved_sequence(moved, original, device, call):
+    expect(isinstance(moved, (tuple, list)), f"{call} should return a tuple or a list, got {describe(moved)}")
+    expect(len(moved) == len(original), f"{call} should return {len(original)} tensors, got {len(moved)} items")
     for index, (value, tensor) in enumerate(zip(moved, original)):
         expect_tensor(value, tensor.to(device), f"item {index} of {call}")
+
+
+def expect_moved_dict(moved, original, device, call):
+    expect(isinstance(moved, dict), f"{call} should return a dict, got {describe(moved)}")
+    expect(set(moved) == set(original), f"{call} should keep the keys {sorted(original)}, got {sorted(map(str, moved))}")
+    for key, tensor in original.items():
+        expect_tensor(moved[key], tensor.to(device), f"{call}[{key!r}]")
+
+
+def expect_dict_on_meta(moved, original, call):
+    expect(isinstance(moved, dict), f"{call} should return a dict, got {describe(moved)}")
+    expect(set(moved) == set(original), f"{call} should keep the keys {sorted(original)}, got {sorted(map(str, moved))}")
+    for key, tensor in original.items():
+        expect_on_meta(moved[key], tensor, f"{call}[{key!r}]")
+
+
+def expect_sequence_on_meta(moved, original, call):
+    expect(isinstance(moved, (tuple, list)) and len(moved) == len(original),
+           f"{call} should return a tuple or a list of {len(original)} tensors, got {describe(moved)}")
+    for index, (value, tensor) in enumerate(zip(moved, original)):
+        expect_on_meta(value, tensor, f"item {index} of {call}")
 
 
 def expect_on_meta(value, original, what):
@@ -111,38 +142,40 @@ def expect_on_meta(value, original, what):
 
 @graded(points=1, exercise="move_batch_to", section=SECTION, visible=True)
 def test_move_batch_to_moves_samples_and_labels(student, device):
-    """a (samples, labels) tuple comes back on the device with the same values, in order"""
+    """a (samples, labels) tuple, or a [samples, labels] list as a DataLoader gives it, comes back moved, values in order"""
     batch = tuple_batch(seed=1)
     moved = student.move_batch_to(batch, device)
-    expect_moved_tuple(moved, batch, device, f"move_batch_to((samples, labels), {str(device)!r})")
-    batch = tuple_batch(seed=2, n=1)
+    expect_moved_sequence(moved, batch, device, f"move_batch_to((samples, labels), {str(device)!r})")
+    batch = list(tuple_batch(seed=2, n=1))
     moved = student.move_batch_to(batch, str(device))
-    expect_moved_tuple(moved, batch, device, f"move_batch_to((samples, labels), {str(device)!r}) for a batch of one")
+    expect_moved_sequence(moved, batch, device, f"move_batch_to([samples, labels], {str(device)!r}) for a batch of one")
+    expect_sequence_on_meta(student.move_batch_to(batch, META), batch, "move_batch_to([samples, labels], torch.device('meta'))")
 
 
 @graded(points=1, exercise="move_batch_to", section=SECTION)
 def test_move_batch_to_moves_every_tensor_to_the_requested_device(student):
     """every tensor of a tuple and of a dict batch ends up on the requested device"""
-    batch = tuple_batch(seed=3)
-    call = "move_batch_to((samples, labels), torch.device('meta'))"
-    moved = student.move_batch_to(batch, META)
-    expect(isinstance(moved, (tuple, list)) and len(moved) == 2, f"{call} should return a tuple of 2 tensors, got {describe(moved)}")
-    for index, (value, tensor) in enumerate(zip(moved, batch)):
-        expect_on_meta(value, tensor, f"item {index} of {call}")
     batch = dict_batch(seed=4)
-    call = "move_batch_to(batch, torch.device('meta')) for a dict batch"
-    moved = student.move_batch_to(batch, META)
-    expect(isinstance(moved, dict), f"{call} should return a dict, got {describe(moved)}")
-    expect(set(moved) == set(batch), f"{call} should keep the keys {sorted(batch)}, got {sorted(map(str, moved))}")
-    for key, tensor in batch.items():
-        expect_on_meta(moved[key], tensor, f"{call}[{key!r}]")
+    moved = student.move_batch_to(batch, "cpu")
+    expect_right_value(lambda: expect_moved_dict(moved, batch, torch.device("cpu"), "move_batch_to(batch, 'cpu') for a dict batch"))
+    tuple_of_tensors = tuple_batch(seed=3)
+    expect_sequence_on_meta(student.move_batch_to(tuple_of_tensors, META), tuple_of_tensors,
+                            "move_batch_to((samples, labels), torch.device('meta'))")
+    expect_dict_on_meta(student.move_batch_to(batch, META), batch, "move_batch_to(batch, torch.device('meta')) for a dict batch")
 
 
 @graded(points=1, exercise="move_batch_to", section=SECTION)
 def test_move_batch_to_leaves_the_original_batch_where_it_was(student):
     """the dict passed in keeps its own tensors, on their device, after the call"""
     batch = dict_batch(seed=5)
-    _, (after, _) = inputs_after(student, student.move_batch_to, batch, META)
+    on_cpu = student.move_batch_to(batch, "cpu")
+    on_meta, (after, _) = inputs_after(student, student.move_batch_to, batch, META)
+
+    def moved_right():
+        expect_moved_dict(on_cpu, batch, torch.device("cpu"), "move_batch_to(batch, 'cpu')")
+        expect_dict_on_meta(on_meta, batch, "move_batch_to(batch, torch.device('meta'))")
+
+    expect_right_value(moved_right)
     expect(isinstance(after, dict) and set(after) == set(batch),
            f"move_batch_to changed the keys of the dict it was given: it now has {sorted(map(str, after))}")
     for key, tensor in batch.items():
