@@ -40,15 +40,17 @@ def _constant_like(value, fill):
 '''
 
 
-def trivial_bodies(parameters: list[str], reference_call: str) -> dict[str, str]:
-    """What each trivially wrong body returns, by name; `reference_call` calls the reference with the same arguments."""
+def trivial_bodies(parameters: list[str], reference_call: str | None) -> dict[str, str]:
+    """What each trivially wrong body returns, by name; `reference_call` calls the reference with the same
+    arguments (None for a function that returns nothing: a constant like its output would be its right answer)."""
     bodies = {"returns None": "return None"}
     if parameters:
         bodies["returns its first argument"] = f"return {parameters[0]}"
         bodies["returns zeros like its first tensor argument"] = (
             f"return next((torch.zeros_like(v) for v in ({', '.join(parameters)},) if isinstance(v, torch.Tensor)), None)")
-    bodies["returns zeros like the right output"] = f"return _constant_like({reference_call}, 0)"
-    bodies["returns ones like the right output"] = f"return _constant_like({reference_call}, 1)"
+    if reference_call is not None:
+        bodies["returns zeros like the right output"] = f"return _constant_like({reference_call}, 0)"
+        bodies["returns ones like the right output"] = f"return _constant_like({reference_call}, 1)"
     return bodies
 
 
@@ -82,10 +84,22 @@ def _variants_of(exercise: str, source: str, index: int, function: ast.FunctionD
     definition = ast.parse(source).body[index]
     is_method = isinstance(definition, ast.ClassDef)
     parameters = _positional_parameters(function, is_method)
-    reference_call = f"{'self.' if is_method else ''}_reference_{function.name}({_forwarded_arguments(function, is_method)})"
+    reference_call = (f"{'self.' if is_method else ''}_reference_{function.name}({_forwarded_arguments(function, is_method)})"
+                      if _returns_a_value(function) else None)
     what = f"{definition.name}.forward" if is_method else function.name
     return [Variant(f"{what} {kind}", exercise, _replaced_cell(source, index, body))
             for kind, body in trivial_bodies(parameters, reference_call).items()]
+
+
+def _returns_a_value(function: ast.FunctionDef) -> bool:
+    """Whether `function` itself (not a function nested in it) has a `return` with a value."""
+    pending, found = list(function.body), False
+    while pending and not found:
+        node = pending.pop()
+        found = isinstance(node, ast.Return) and node.value is not None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending += ast.iter_child_nodes(node)
+    return found
 
 
 def _positional_parameters(function: ast.FunctionDef, is_method: bool) -> list[str]:

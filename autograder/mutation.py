@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +50,17 @@ def solution_cells(assignment: str) -> dict[str, str]:
 
 
 def apply(reference: Path, variant: Variant, destination: Path) -> Path:
-    """Writes the reference notebook with the variant's exercise cell replaced; returns its path."""
+    """Writes the reference notebook with the variant's exercise cell replaced, beside the files submitted with
+    it (e.g. trained weights); returns its path."""
     notebook = json.loads(reference.read_text())
     cells = [cell for cell in notebook["cells"] if notebook_cells.grade_id(cell) == variant.exercise]
     if len(cells) != 1:
         raise ValueError(f"{reference.name} has {len(cells)} solution cells for {variant.exercise!r}")
     cells[0]["source"] = variant.source.strip() + "\n"
     destination.parent.mkdir(parents=True, exist_ok=True)
+    for submitted in reference.parent.iterdir():
+        if submitted.is_file() and submitted.suffix != ".ipynb":
+            shutil.copy(submitted, destination.parent)
     destination.write_text(json.dumps(notebook, indent=1))
     return destination
 
