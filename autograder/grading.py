@@ -138,7 +138,7 @@ class GradingPlugin(_Markers):
     """pytest plugin: runs the chosen tests with the fixtures hidden tests use and records each result.
 
     Fixtures: `student` (the notebook, see student.py), `device`, `data` (a
-    DataSource), `submission_dir`.
+    DataSource), `submission_dir`, `submitted_cells`.
     """
 
     def __init__(self, session, device: str, data: DataSource, node_ids: set[str]):
@@ -160,6 +160,11 @@ class GradingPlugin(_Markers):
     def data(self):
         """The DataSource (built, when it is the fixtures)."""
         return self._data
+
+    @pytest.fixture
+    def submitted_cells(self):
+        """The code cells the notebook ran, as (label, source), read on this side (see testkit.watch)."""
+        return self._session.submitted_cells()
 
     @pytest.fixture
     def submission_dir(self):

@@ -37,6 +37,9 @@ class StudentSession:
     def submission_dir(self):
         return self.submission.path.parent
 
+    def submitted_cells(self) -> list[tuple[str, str]]:
+        return [(f"cell {cell.index}", cell.source) for cell in self.submission.cells]
+
     def load(self) -> None:
         """Starts the student's process and runs the notebook in it (again, after a test ended it)."""
         budget_end = time.monotonic() + LOAD_BUDGET

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import math
-import sys
 from typing import Callable
 
 import pytest

@@ -3,8 +3,8 @@
 import torch
 import torch.nn.modules.activation
 
-from autograder.testkit import (  # noqa: F401 - submitted_cells is a fixture
-    ban, expect_right_value, expect_tensor, expect_values, graded, seeded, submitted_cells, watch,
+from autograder.testkit import (
+    ban, expect_right_value, expect_tensor, expect_values, graded, seeded, watch,
 )
 
 SECTION = "Part 02 · Activation functions"

@@ -2,8 +2,8 @@
 
 import torch
 
-from autograder.testkit import (  # noqa: F401 - submitted_cells is a fixture
-    AUTOGRAD, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded, submitted_cells, watch,
+from autograder.testkit import (
+    AUTOGRAD, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded, watch,
 )
 
 BY_HAND = "Part 02 · Application in machine learning"

@@ -2,8 +2,8 @@
 
 import torch
 
-from autograder.testkit import (  # noqa: F401 - submitted_cells is a fixture
-    AUTOGRAD, expect_right_value, expect_tensor, graded, seeded, submitted_cells, watch,
+from autograder.testkit import (
+    AUTOGRAD, expect_right_value, expect_tensor, graded, seeded, watch,
 )
 
 SECTION = "Part 02 · Chain rule and backpropagation"

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import ban, expect_right_value, expect_tensor, graded, seeded, submitted_cells, watch  # noqa: F401 - a fixture
+from autograder.testkit import ban, expect_right_value, expect_tensor, graded, seeded, watch
 
 BCE_SECTION = "Part 04 · Loss functions for training"
 CE_SECTION = "Part 04 · Cross-entropy Loss"

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.testkit import (Mismatch, ban, expect_right_value, expect_tensor, graded, seeded,
-                                submitted_cells, watch)  # noqa: F401 - submitted_cells is a fixture
+                                watch)
 
 SECTION = "Part 05 · Convolutions"
 BUILT_IN = ban("a built-in convolution or unfold", F.conv1d, F.conv2d, F.conv3d, F.conv_transpose2d, torch.conv2d,

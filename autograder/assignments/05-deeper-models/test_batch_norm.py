@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.testkit import (ban, expect_right_value, expect_tensor, graded, seeded,
-                                submitted_cells, watch)  # noqa: F401 - submitted_cells is a fixture
+                                watch)
 
 SECTION = "Part 05 · Keeping activation in check: Batch Normalization"
 NORM_CALLS = ban("a built-in normalization", F.batch_norm, F.instance_norm, F.layer_norm, F.group_norm, torch.batch_norm,

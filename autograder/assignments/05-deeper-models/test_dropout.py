@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.testkit import (ban, expect, expect_right_value, expect_tensor, graded, seeded,
-                                submitted_cells, watch)  # noqa: F401 - submitted_cells is a fixture
+                                watch)
 
 SECTION = "Part 05 · Not relying too much on a single input: Dropout"
 DROPOUT_CALLS = ban("a built-in dropout", torch.nn.modules.dropout, F.dropout, F.dropout1d, F.dropout2d, F.dropout3d,
