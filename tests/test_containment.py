@@ -9,17 +9,20 @@ processes that outlive grading. See docs/threat-model.md.
 """
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 from autograder import fixtures
 from autograder.sandbox import cgroups, guards
-from autograder.sandbox.process import Limits, StudentCrashed, with_training_data
+from autograder.sandbox.process import Limits, StudentCrashed, guard_flags, missing_guards, with_training_data
 from autograder.student import RemoteStudent
 
-CHAIN_MARKER = "containment-chain-marker"
+CHAIN_MARKER = f"containment-chain-marker-{os.getpid()}"
 SMALL = Limits(memory_bytes=512 << 20, file_bytes=64 << 20, work_bytes=96 << 20, work_inodes=2000, max_processes=16)
 
 ATTACKS = {
@@ -295,3 +298,41 @@ def test_the_process_limit_is_real(zygote):
             assert int(limit.read()) == SMALL.max_processes
     finally:
         process.close()
+
+
+def test_guards_that_did_not_hold_get_one_line_and_refuse_grading():
+    entries = ["read set: a private root", f"{guards.NOT_HELD}memory: no memory cgroup", f"{guards.NOT_HELD}landlock: off"]
+    assert guard_flags(entries) == ["GUARDS NOT HELD on this grader (see docs/threat-model.md): memory: no memory cgroup"]
+    assert "memory" in guards.required_missing(entries) and "read set" not in guards.required_missing(entries)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a non-root grader lacks the root-only guards (docs/threat-model.md)")
+def test_every_guard_the_threat_model_relies_on_holds_here(zygote):
+    assert missing_guards(zygote, SMALL) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a non-root grader lacks the root-only guards (docs/threat-model.md)")
+def test_grading_with_require_guards_goes_ahead_where_they_hold():
+    from autograder import catalog
+
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "--require-guards",
+                          catalog.notebook_path("release", "01-foundations")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "Score: 0 /" in run.stdout and "GUARDS NOT HELD" not in run.stdout
+
+
+def test_a_changed_or_added_fixture_file_is_rebuilt_before_use(data_root, tmp_path):
+    root = tmp_path / "fixtures"
+    shutil.copytree(data_root, root)
+    assert fixtures.is_current(root)
+    assert all(not path.stat().st_mode & 0o222 for path in root.rglob("*")), "fixtures are read only"
+    labels = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    original = labels.read_bytes()
+    labels.chmod(0o644)
+    labels.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    assert not fixtures.is_current(root)
+    fixtures.ensure_fixtures(root)
+    assert labels.read_bytes() == original and fixtures.is_current(root)
+    (root / "MNIST").chmod(0o755)
+    (root / "MNIST" / "planted").symlink_to("/etc/passwd")
+    assert not fixtures.is_current(root)

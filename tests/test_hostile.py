@@ -20,7 +20,7 @@ ASSIGNMENT = "01-foundations"
 RELEASE = catalog.notebook_path("release", ASSIGNMENT)
 SOURCE = catalog.notebook_path("assignments", ASSIGNMENT)
 HIDDEN_TEST = catalog.hidden_tests_dir(ASSIGNMENT) / "test_activations.py"
-MARKER = "hostile-background-marker"
+MARKER = f"hostile-background-marker-{os.getpid()}"  # this run's own: other runs on the machine use the suite too
 DATA_ROOT = fixtures.fixtures_root()
 
 ATTACKS = {
