@@ -8,9 +8,9 @@ runs the code cells in order, except:
   - cell magics whose body is not Python (%%bash, %%html, ...).
 Line magics and shell lines become calls to a get_ipython() that does nothing.
 
-A notebook is read only within caps (size, cells, nesting; a code cell's size),
-so a file made to be expensive costs the grader nothing: over a cap, it is not
-graded and `Submission.problem` says why.
+A notebook is read only within caps (size, JSON values, cells, nesting; a code
+cell's size), so a file made to be expensive costs the grader nothing: over a
+cap, it is not graded and `Submission.problem` says why.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ MAX_JSON_VALUES = 2_000_000  # numbers, strings, lists and objects (each some 64
 MAX_CELLS = 1000  # course notebooks: under 100
 MAX_NESTING = 32  # lists and objects within each other; course notebooks: under 10
 MAX_CELL_BYTES = 1 << 20  # one code cell's source; course cells: under 10 KB
+NESTED_TOO_DEEPLY = f"the notebook could not be read: it nests lists or objects more than {MAX_NESTING} deep"
 
 
 class SubmissionNotFound(Exception):
@@ -120,30 +121,10 @@ def load(path: Path, assignment: str | None = None) -> Submission:
 
 def read(path: Path, assignment: str) -> Submission:
     submission = Submission(path=path, assignment=assignment)
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        submission.problem = (f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB the grader "
-                              "reads; clear its outputs (Edit > Clear All Outputs), save it and submit it again")
-        return submission
-    raw = path.read_bytes()
-    text = raw.decode("utf-8", errors="replace")
-    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-        submission.notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
-    del raw
-    if _json_values_at_most(text) > MAX_JSON_VALUES:
-        submission.problem = (f"the notebook holds over {MAX_JSON_VALUES} values (in its cells, outputs and metadata), "
-                              "more than the grader reads; clear its outputs, save it and submit it again")
-        return submission
     try:
-        notebook = _parse(text)
-    except RecursionError:
-        submission.problem = f"the notebook could not be read: it nests lists or objects more than {MAX_NESTING} deep"
-        return submission
-    except Exception as error:  # json and nbformat raise several unrelated types for bad files
-        submission.problem = f"the notebook could not be read: {_first_line(error)}"
-        return submission
-    submission.problem = _over_caps(notebook)
-    if submission.problem:
+        notebook = _notebook_within_caps(path, submission.notes)
+    except Unreadable as error:
+        submission.problem = str(error)
         return submission
     transformer = TransformerManager()
     for index, cell in enumerate(notebook["cells"]):
@@ -161,6 +142,42 @@ def read(path: Path, assignment: str) -> Submission:
         elif source.strip():
             submission.cells.append(CodeCell(index, source))
     return submission
+
+
+class Unreadable(Exception):
+    """Why a notebook cannot be graded: it cannot be parsed, or it is over a cap."""
+
+
+def _notebook_within_caps(path: Path, notes: list[str]) -> dict:
+    """The parsed notebook; raises Unreadable for one over a cap, before parsing it where parsing is the cost."""
+    text = _text_within_caps(path, notes)
+    try:
+        notebook = _parse(text)
+    except RecursionError:
+        raise Unreadable(NESTED_TOO_DEEPLY) from None
+    except Exception as error:  # json and nbformat raise several unrelated types for bad files
+        raise Unreadable(f"the notebook could not be read: {_first_line(error)}") from None
+    if len(notebook["cells"]) > MAX_CELLS:
+        raise Unreadable(f"the notebook has {len(notebook['cells'])} cells, over the {MAX_CELLS} the grader reads; "
+                         "merge or delete cells and submit it again")
+    if _nesting(notebook) > MAX_NESTING:
+        raise Unreadable(NESTED_TOO_DEEPLY)
+    return notebook
+
+
+def _text_within_caps(path: Path, notes: list[str]) -> str:
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB the grader "
+                         "reads; clear its outputs (Edit > Clear All Outputs), save it and submit it again")
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+        notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
+    if _json_values_at_most(text) > MAX_JSON_VALUES:
+        raise Unreadable(f"the notebook holds over {MAX_JSON_VALUES} values (in its cells, outputs and metadata), "
+                         "more than the grader reads; clear its outputs, save it and submit it again")
+    return text
 
 
 def _parse(text: str) -> dict:
@@ -181,16 +198,6 @@ def _json_values_at_most(text: str) -> int:
     """An upper bound on the JSON values in `text`, counted before parsing it (parsing is what costs memory):
     every item of a list or object but its last is followed by a comma (an object's item: a key and a value)."""
     return 2 * (text.count(",") + text.count("[") + text.count("{")) + 1
-
-
-def _over_caps(notebook: dict) -> str | None:
-    """Why the parsed notebook is too large to grade, if it is."""
-    if len(notebook["cells"]) > MAX_CELLS:
-        return (f"the notebook has {len(notebook['cells'])} cells, over the {MAX_CELLS} the grader reads; "
-                "merge or delete cells and submit it again")
-    if _nesting(notebook) > MAX_NESTING:
-        return f"the notebook could not be read: it nests lists or objects more than {MAX_NESTING} deep"
-    return None
 
 
 def _nesting(value) -> int:
