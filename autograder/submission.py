@@ -171,12 +171,12 @@ def _text_within_caps(path: Path, notes: list[str]) -> str:
         raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB the grader "
                          "reads; clear its outputs (Edit > Clear All Outputs), save it and submit it again")
     raw = path.read_bytes()
+    if _json_values_at_most(raw) > MAX_JSON_VALUES:
+        raise Unreadable(f"the notebook holds over {MAX_JSON_VALUES} values (in its cells, outputs and metadata), "
+                         "more than the grader reads; clear its outputs, save it and submit it again")
     text = raw.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
         notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
-    if _json_values_at_most(text) > MAX_JSON_VALUES:
-        raise Unreadable(f"the notebook holds over {MAX_JSON_VALUES} values (in its cells, outputs and metadata), "
-                         "more than the grader reads; clear its outputs, save it and submit it again")
     return text
 
 
@@ -194,10 +194,10 @@ def _parse(text: str) -> dict:
     return notebook
 
 
-def _json_values_at_most(text: str) -> int:
-    """An upper bound on the JSON values in `text`, counted before parsing it (parsing is what costs memory):
+def _json_values_at_most(raw: bytes) -> int:
+    """An upper bound on the JSON values in `raw`, counted before parsing it (parsing is what costs memory):
     every item of a list or object but its last is followed by a comma (an object's item: a key and a value)."""
-    return 2 * (text.count(",") + text.count("[") + text.count("{")) + 1
+    return 2 * (raw.count(b",") + raw.count(b"[") + raw.count(b"{")) + 1
 
 
 def _nesting(value) -> int:
