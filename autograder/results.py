@@ -3,13 +3,37 @@
 Renderers (reports/, the nbgrader cells, batch files) only present these; the
 labels, feedback text and totals are decided here. Nothing here imports pytest
 or torch, so presenting a report is cheap anywhere.
+
+Messages, notes and flags carry text the student's code chose (an exception's
+message, a traceback). They are cleaned on the way in (`clean`: no terminal
+escapes, carriage returns or other control characters), every line after the
+first is indented under its entry, and any that looks like a grade is flagged
+for the TA (`Report.all_flags`): a student cannot print a second "Score" line.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
+
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|\x1b[ -/]*[0-~]?")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # not \t, \n
+_GRADE_LIKE = re.compile(r"(score|points)\W{0,3}\d+(\.\d+)?\s*(/|of)\s*\d+|\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*points"
+                         r"|\"(max_)?score\"\s*:", re.IGNORECASE)
+CONTINUATION = "\n    "  # how the lines after the first of a note, flag or reason are indented
+
+
+def clean(text: str) -> str:
+    """`text` without terminal escapes and control characters but newlines and tabs (carriage returns dropped)."""
+    text = _TERMINAL_ESCAPE.sub("", text.replace("\r\n", "\n"))
+    return _CONTROL.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n"))
+
+
+def looks_like_grade(text: str) -> bool:
+    """Whether `text` reads like a score ("Score: 28 / 28", "28/28 points", a results.json)."""
+    return bool(_GRADE_LIKE.search(text))
 
 
 @dataclass(frozen=True)
@@ -21,8 +45,11 @@ class TestResult:
     max_points: float
     points: float = 0.0
     status: str = FAILED
-    message: str = ""  # why it failed, or why it was not run
+    message: str = ""  # why it failed, or why it was not run (cleaned: see `clean`)
     visible: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", clean(self.message))
 
     @property
     def name(self) -> str:
@@ -67,6 +94,14 @@ class Report:
     graded_max_score: float = 0.0  # with visible_only: what all the hidden tests are worth
     seconds: float = 0.0
 
+    def __setattr__(self, name, value):
+        """Text from the student's side is cleaned however it is set (constructor, from_dict, assignment)."""
+        if name in ("notes", "flags"):
+            value = [clean(text) for text in value]
+        elif name in ("submission", "problem") and value is not None:
+            value = clean(value)
+        object.__setattr__(self, name, value)
+
     @property
     def score(self) -> float:
         return sum(result.points for result in self.results)
@@ -94,14 +129,22 @@ class Report:
             line += f" (not run here: {len(self.not_run)} tests worth {sum(r.max_points for r in self.not_run):g} points)"
         return line
 
+    @property
+    def all_flags(self) -> list[str]:
+        """The flags of the run, and every note or failure message that looks like a grade (a forged report)."""
+        forged = ["a note while loading the notebook looks like a grade"] if any(map(looks_like_grade, self.notes)) else []
+        exercises = dict.fromkeys(result.exercise for result in self.failures if looks_like_grade(result.message))
+        if exercises:
+            forged.append(f"a failure message looks like a grade (exercises: {', '.join(exercises)})")
+        return self.flags + forged
+
     def preamble(self) -> list[str]:
-        """The lines above the per-test table: why grading failed, what loading noted, what was flagged."""
-        lines = []
-        if self.problem:
-            lines.append(f"Could not grade the notebook: {self.problem}")
-        lines += [f"While loading your notebook: {note}" for note in self.notes]
-        lines += [f"Flagged for your TA: {flag}" for flag in self.flags]
-        return lines
+        """The entries above the per-test table: why grading failed, what loading noted, what was flagged.
+        An entry's lines after the first are indented (CONTINUATION)."""
+        entries = [f"Could not grade the notebook: {self.problem}"] if self.problem else []
+        entries += [f"While loading your notebook: {note}" for note in self.notes]
+        entries += [f"Flagged for your TA: {flag}" for flag in self.all_flags]
+        return [entry.replace("\n", CONTINUATION) for entry in entries]
 
     def to_dict(self) -> dict:
         return asdict(self)

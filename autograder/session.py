@@ -8,9 +8,9 @@ replaced and that cell is left out of every later load.
 
 from __future__ import annotations
 
-import re
 import time
 
+from .results import looks_like_grade
 from .sandbox.process import Limits, StudentProcess, StudentProcessError, Zygote
 from .student import Connection, RemoteStudent, StudentError
 from .submission import Submission
@@ -18,7 +18,6 @@ from .submission import Submission
 LOAD_BUDGET = 120.0
 READY_TIMEOUT = 60.0
 PRINTED_BYTES_NOTED = 1 << 20
-GRADE_LIKE = re.compile(r"(score|points)\W{0,3}\d+(\.\d+)?\s*(/|of)\s*\d+|\"(max_)?score\"\s*:", re.IGNORECASE)
 
 
 class StudentSession:
@@ -57,7 +56,7 @@ class StudentSession:
         return RemoteStudent(self._connection(timeout if cap is None else min(timeout, cap)))
 
     def _connection(self, seconds: float) -> Connection:
-        return Connection(self._process, time.monotonic() + seconds)
+        return Connection(self._process, time.monotonic() + seconds, flag=self._flag)
 
     def _load(self, budget_end: float) -> bool:
         """Runs the cells in a new process; False when a cell ended it and loading must restart."""
@@ -93,7 +92,7 @@ class StudentSession:
             events = []
         for event in events if isinstance(events, list) else []:
             self._flag(str(event)[:200])
-        if GRADE_LIKE.search(self._process.output.text()):
+        if looks_like_grade(self._process.output.text()):
             self._flag("printed something that looks like a grade")
 
     def _flag(self, text: str) -> None:

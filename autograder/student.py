@@ -22,8 +22,13 @@ import time
 from pathlib import Path
 
 from .sandbox import probes
+from .sandbox.channel import MAX_FRAME_BYTES, TooLarge
+from .sandbox.process import StudentProcessError
 from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref
 from .sandbox.worker import import_path
+
+MAX_REPLY_BYTES = MAX_FRAME_BYTES  # what one reply may decode to in the grader
+MAX_CALLBACK_BYTES = 32 << 20  # what the arguments of one call to a grader-side function may decode to
 
 
 class StudentError(Exception):
@@ -38,6 +43,14 @@ class StudentError(Exception):
 
 class GraderError(Exception):
     """Something the hidden test asked of the student's process failed for reasons of the grader's own."""
+
+
+class ReplyTooLarge(StudentProcessError):
+    """The student's process sent more than the grader reads in one reply; the process was stopped."""
+
+
+class ForgedReply(StudentProcessError):
+    """The student's process sent a reply that its sandbox never sends (it wrote to its channel itself); it was stopped."""
 
 
 def missing_name(name: str) -> StudentError:
@@ -104,12 +117,17 @@ def _raising_student_errors(function):
 
 
 class Connection:
-    """The grader's end of one student process's channel, for requests that must finish by `deadline`."""
+    """The grader's end of one student process's channel, for requests that must finish by `deadline`.
 
-    def __init__(self, process, deadline: float):
+    A reply is decoded within MAX_REPLY_BYTES and the arguments of a callback within MAX_CALLBACK_BYTES. A reply
+    over its limit or one the sandbox never sends stops the process (ReplyTooLarge, ForgedReply: the test fails
+    with the reason, the next test gets a fresh process); `flag` records a forged one for the TA."""
+
+    def __init__(self, process, deadline: float, flag=lambda text: None):
         self._process = process
         self.deadline = deadline
         self.work_dir = process.work_dir  # the student's process writes here; the grader can read it
+        self._flag = flag
         self._callbacks: dict[int, object] = {}
         self._callback_ids = itertools.count(1)
 
@@ -124,10 +142,19 @@ class Connection:
         encoder = Encoder(self._outgoing_ref)
         if args is not None:
             header = dict(header, args=encoder.encode(list(args)), kwargs=encoder.encode(dict(kwargs or {})))
-        reply, blobs = self._process.request(header, encoder.blobs, self.deadline, self._serve_callback)
-        return self._unwrap(reply, blobs)
+        try:
+            reply, blobs = self._process.request(header, encoder.blobs, self.deadline, self._serve_callback)
+            return self._unwrap(reply, blobs)
+        except TooLarge as error:
+            self._process.kill()
+            raise ReplyTooLarge(f"returned {error} to the grader in one reply, over its limit, and was stopped; "
+                                "return only what the exercise asks for") from None
+        except ProtocolError as error:
+            self._process.kill()
+            self._flag(f"the notebook's process wrote to the grader's channel itself ({error})")
+            raise ForgedReply(f"sent the grader a reply that its sandbox never sends ({error}) and was stopped") from None
 
-    def _unwrap(self, reply: dict, blobs: list[bytes]):
+    def _unwrap(self, reply: dict, blobs: list):
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             type_name, message = str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:4000]
@@ -136,7 +163,7 @@ class Connection:
             raise StudentError(type_name, message, str(error.get("traceback", ""))[:4000])
         if "value" not in reply:
             raise ProtocolError("reply without a value")
-        return Decoder(blobs, self._incoming_ref).decode(reply["value"])
+        return Decoder(blobs, self._incoming_ref, max_bytes=MAX_REPLY_BYTES).decode(reply["value"])
 
     def _incoming_ref(self, ref: Ref) -> RemoteObject:
         return RemoteObject(self, ref)
@@ -150,14 +177,20 @@ class Connection:
             return {"$callback": callback_id}
         raise TypeError(f"cannot send a {type(value).__name__} to the student's process")
 
-    def _serve_callback(self, message: dict, blobs: list[bytes]):
-        """Runs a grader-side callable that the student's code called."""
+    def _serve_callback(self, message: dict, blobs: list):
+        """Runs a grader-side callable that the student's code called; the student's code gets any error."""
         try:
             function = self._callbacks[message["callback"]]
-            decoder = Decoder(blobs, self._incoming_ref)
+            decoder = Decoder(blobs, self._incoming_ref, max_bytes=MAX_CALLBACK_BYTES)
             result = function(*decoder.decode(message["args"]), **decoder.decode(message["kwargs"]))
             encoder = Encoder(self._outgoing_ref)
             return {"value": encoder.encode(result)}, encoder.blobs
+        except TooLarge as error:
+            return {"error": f"the grader's function was called with {error} of arguments, over its limit; "
+                             "call it on data the size of the test's"}, []
+        except ProtocolError as error:
+            self._flag(f"the notebook's process wrote to the grader's channel itself ({error})")
+            return {"error": f"ProtocolError: {error}"}, []
         except Exception as error:  # the student passed something the callable cannot take
             return {"error": f"{type(error).__name__}: {error}"}, []
 

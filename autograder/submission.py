@@ -7,6 +7,10 @@ runs the code cells in order, except:
   - nbgrader test cells (they delegate to the hidden tests);
   - cell magics whose body is not Python (%%bash, %%html, ...).
 Line magics and shell lines become calls to a get_ipython() that does nothing.
+
+A notebook is read only within caps (size, JSON values, cells, nesting; a code
+cell's size), so a file made to be expensive costs the grader nothing: over a
+cap, it is not graded and `Submission.problem` says why.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ from . import catalog, notebook_cells
 SKIPPED_TAGS = {"demo", "check"}
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 NOTEBOOK_METADATA_KEY = "pytorch_course"
+MAX_NOTEBOOK_BYTES = 128 << 20  # course notebooks with their outputs: under 1 MB, with big plots some 100 MB
+MAX_JSON_VALUES = 2_000_000  # numbers, strings, lists and objects (each some 64 bytes parsed); course notebooks: under 20 000
+MAX_CELLS = 1000  # course notebooks: under 100
+MAX_NESTING = 32  # lists and objects within each other; course notebooks: under 10
+MAX_CELL_BYTES = 1 << 20  # one code cell's source; course cells: under 10 KB
+NESTED_TOO_DEEPLY = f"the notebook could not be read: it nests lists or objects more than {MAX_NESTING} deep"
 
 
 class SubmissionNotFound(Exception):
@@ -116,15 +126,10 @@ def read(path: Path, assignment: str) -> Submission:
     if linked:  # the grader would read what the link points to: another student's notebook, the reference
         submission.problem = f"{', '.join(sorted(set(linked)))}: a symbolic link; submit the files themselves"
         return submission
-    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as notebook:
-        raw = notebook.read()
-    text = raw.decode("utf-8", errors="replace")
-    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-        submission.notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
     try:
-        notebook = _parse(text)
-    except Exception as error:  # json and nbformat raise several unrelated types for bad files
-        submission.problem = f"the notebook could not be read: {_first_line(error)}"
+        notebook = _notebook_within_caps(path, submission.notes)
+    except Unreadable as error:
+        submission.problem = str(error)
         return submission
     transformer = TransformerManager()
     for index, cell in enumerate(notebook["cells"]):
@@ -137,9 +142,48 @@ def read(path: Path, assignment: str) -> Submission:
             continue
         if source is None:
             submission.notes.append(f"cell {index} is a non-Python cell magic; skipped")
+        elif len(source) > MAX_CELL_BYTES:
+            submission.notes.append(f"cell {index} holds over {MAX_CELL_BYTES >> 20} MB of code; skipped (keep data in files)")
         elif source.strip():
             submission.cells.append(CodeCell(index, source))
     return submission
+
+
+class Unreadable(Exception):
+    """Why a notebook cannot be graded: it cannot be parsed, or it is over a cap."""
+
+
+def _notebook_within_caps(path: Path, notes: list[str]) -> dict:
+    """The parsed notebook; raises Unreadable for one over a cap, before parsing it where parsing is the cost."""
+    text = _text_within_caps(path, notes)
+    try:
+        notebook = _parse(text)
+    except RecursionError:
+        raise Unreadable(NESTED_TOO_DEEPLY) from None
+    except Exception as error:  # json and nbformat raise several unrelated types for bad files
+        raise Unreadable(f"the notebook could not be read: {_first_line(error)}") from None
+    if len(notebook["cells"]) > MAX_CELLS:
+        raise Unreadable(f"the notebook has {len(notebook['cells'])} cells, over the {MAX_CELLS} the grader reads; "
+                         "merge or delete cells and submit it again")
+    if _nesting(notebook) > MAX_NESTING:
+        raise Unreadable(NESTED_TOO_DEEPLY)
+    return notebook
+
+
+def _text_within_caps(path: Path, notes: list[str]) -> str:
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB the grader "
+                         "reads; clear its outputs (Edit > Clear All Outputs), save it and submit it again")
+    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as notebook:
+        raw = notebook.read()
+    if _json_values_at_most(raw) > MAX_JSON_VALUES:
+        raise Unreadable(f"the notebook holds over {MAX_JSON_VALUES} values (in its cells, outputs and metadata), "
+                         "more than the grader reads; clear its outputs, save it and submit it again")
+    text = raw.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+        notes.append("the notebook holds bytes that are not UTF-8; they were replaced by \ufffd")
+    return text
 
 
 def _parse(text: str) -> dict:
@@ -154,6 +198,22 @@ def _parse(text: str) -> dict:
     if not isinstance(notebook.get("cells"), list):
         raise ValueError("the notebook has no list of cells")
     return notebook
+
+
+def _json_values_at_most(raw: bytes) -> int:
+    """An upper bound on the JSON values in `raw`, counted before parsing it (parsing is what costs memory):
+    every item of a list or object but its last is followed by a comma (an object's item: a key and a value)."""
+    return 2 * (raw.count(b",") + raw.count(b"[") + raw.count(b"{")) + 1
+
+
+def _nesting(value) -> int:
+    """How deep lists and objects nest in `value`, counted up to MAX_NESTING + 1."""
+    deepest, level = 0, [value]
+    while level and deepest <= MAX_NESTING:
+        deepest += 1
+        level = [child for node in level for child in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(child, (dict, list))]
+    return deepest
 
 
 def _skipped(cell) -> bool:

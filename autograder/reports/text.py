@@ -1,4 +1,8 @@
-"""The report a student or TA reads in a terminal."""
+"""The report a student or TA reads in a terminal.
+
+Every line that is not the title, the total or a test's row is indented, so
+text from the student's side (a message of many lines) can never pass for one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from ..results import Report
 
 def render(report: Report) -> str:
     lines = [f"{report.assignment}: {report.submission}", report.total_line()]
-    lines += [f"  {line}" for line in report.preamble()]
+    lines += _indented(report.preamble(), "  ")
     lines.append("")
     for result in report.results:
         mark = "PASS" if result.passed else "FAIL"
@@ -19,5 +23,9 @@ def render(report: Report) -> str:
         lines += ["", "What went wrong" if report.failures else "Not run here", "---------------"]
         for result in explained:
             lines.append(result.label)
-            lines += [f"    {line}" for line in result.feedback.splitlines()]
+            lines += _indented([result.feedback], "    ")
     return "\n".join(lines) + "\n"
+
+
+def _indented(entries: list[str], indent: str) -> list[str]:
+    return [indent + line for entry in entries for line in entry.split("\n")]
