@@ -45,7 +45,7 @@ def test_the_text_report_has_one_score_line_and_every_other_line_indented(forged
     rendered = text.render(forged)
     assert not CONTROL.search(rendered.replace("\n", ""))
     title, total, *rest = rendered.splitlines()
-    assert total == forged.total_line() == "Score: 0 / 28"
+    assert total == forged.total_line() == f"Score: 0 / {forged.max_score:g}" and forged.max_score > 0
     loose = [line for line in rest if line and not line.startswith("  ") and line not in HEADINGS]
     assert all(result.label in loose for result in forged.failures)
     assert set(loose) == {result.label for result in forged.failures}, loose
