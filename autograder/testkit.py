@@ -11,7 +11,6 @@ what was expected, what came back, never the test's source.
 
 from __future__ import annotations
 
-import collections
 import math
 from typing import Callable
 
@@ -92,6 +91,19 @@ def expect_close(actual, expected: float, what: str, rel: float = 1e-5, abs_tol:
         raise Mismatch(f"{what} should be a number close to {expected:.6g}, got {describe(actual)}")
     if not math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol):
         raise Mismatch(f"{what}: expected {expected:.6g}, got {actual:.6g}")
+
+
+def class_name(value) -> str:
+    """The short class name of a value; for an object left in the student's process, the name that process
+    reports: use it to explain a failure, never to award a point."""
+    name = getattr(value, "type_name", None) if type(value).__name__ == "RemoteObject" else None
+    return (name if isinstance(name, str) else type(value).__qualname__).rsplit(".", 1)[-1]
+
+
+def student_loader(student, inputs, labels, batch_size: int):
+    """A DataLoader over (inputs, labels) built in the student's process, in order (no shuffling)."""
+    dataset = student.lib("torch.utils.data.TensorDataset")(inputs, labels)
+    return student.lib("torch.utils.data.DataLoader")(dataset, batch_size=batch_size, shuffle=False)
 
 
 def expect_type(actual, kind: type, what: str) -> None:
@@ -193,21 +205,6 @@ def inputs_after(student, function, *args, **kwargs) -> tuple[object, list]:
     return result, list(after)
 
 
-def reference_sgd_epoch(model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor, lr: float, batch_size: int) -> float:
-    """What one training epoch must do, on a grader-side model: plain SGD with cross-entropy over the
-    batches in order, zero_grad / backward / step on each. Returns the mean loss per sample."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    total = 0.0
-    for start in range(0, len(labels), batch_size):
-        batch_labels = labels[start:start + batch_size]
-        loss = torch.nn.functional.cross_entropy(model(inputs[start:start + batch_size]), batch_labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(batch_labels)
-    return total / len(labels)
-
-
 _DATASET_CLASSES = {
     ("MNIST", "fixture"): "torchvision.datasets.MNIST",
     ("MNIST", "real"): "torchvision.datasets.MNIST",
@@ -226,22 +223,6 @@ def dataset(data, name: str, train: bool, transform=None, student=None):
     path = _DATASET_CLASSES[(name, data.kind)]
     dataset_class = student.lib(path) if student is not None else import_path(path)
     return dataset_class(str(data.root), train=train, download=False, transform=transform)
-
-
-def lecture_cifar_net(seed: int) -> torch.nn.Module:
-    """The lecture's CIFAR10 Net (04-convnets), built in the grader, with seeded weights."""
-    nn = torch.nn
-    net = nn.Sequential(collections.OrderedDict([
-        ("conv1", nn.Conv2d(3, 16, kernel_size=3, padding=1)), ("act1", nn.Tanh()), ("pool1", nn.MaxPool2d(2)),
-        ("conv2", nn.Conv2d(16, 8, kernel_size=3, padding=1)), ("act2", nn.Tanh()), ("pool2", nn.MaxPool2d(2)),
-        ("flatten", nn.Flatten()), ("fc1", nn.Linear(8 * 8 * 8, 32)), ("act3", nn.Tanh()), ("fc2", nn.Linear(32, 10)),
-    ]))
-    generator = seeded(seed)
-    with torch.no_grad():
-        for name, parameter in net.named_parameters():
-            fan_in = parameter[0].numel() if name.endswith("weight") else 10
-            parameter.copy_(torch.randn(parameter.shape, generator=generator) / math.sqrt(fan_in))
-    return net.eval()
 
 
 class BatchLosses:

@@ -190,7 +190,7 @@ def hidden_test_module(assignment: str, file: str):
 def threshold_row(name: str, threshold: float, reference: list[float], wrong_name: str, wrong: list[float]) -> None:
     worst, best_wrong = min(reference), max(wrong)
     print(f"  {name}: threshold {threshold:.2f}")
-    print(f"    reference over seeds: " + " ".join(f"{value:.3f}" for value in reference)
+    print("    reference over seeds: " + " ".join(f"{value:.3f}" for value in reference)
           + f"  (worst {worst:.3f}, margin {worst - threshold:+.3f})")
     print(f"    {wrong_name}: " + " ".join(f"{value:.3f}" for value in wrong)
           + f"  (best {best_wrong:.3f}, margin {threshold - best_wrong:+.3f})")

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from autograder import catalog, manifest, mutation
+from autograder.sandbox.process import guard_flags
 
 ASSIGNMENTS = catalog.assignment_ids()
 
@@ -17,7 +18,7 @@ def test_reference_notebooks_score_full_marks(grade_notebook, assignment, kind):
     assert not failed, failed
     assert report.score == report.max_score > 0
     assert not report.notes, report.notes
-    assert not report.flags, report.flags
+    assert report.flags == guard_flags(report.guards), report.flags  # at most this machine's missing guards
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -19,8 +19,9 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
 class Audit:
-    def __init__(self, work_dir: str, protected_dirs: list[str]):
-        """`protected_dirs`: hidden tests and reference solutions: reading them is flagged.
+    def __init__(self, work_dir: str, protected_dirs: list[str], data_dirs: list[str]):
+        """`protected_dirs`: hidden tests and reference solutions: reading them is flagged, as is reading
+        a test split under `data_dirs`.
 
         (Reading the sandbox's own modules is not: torch formats stack traces,
         which reads the source of every frame, ours included.)
@@ -28,6 +29,7 @@ class Audit:
         self.events: list[str] = []
         self._work_dir = os.path.realpath(work_dir)
         self._protected = [os.path.realpath(folder) for folder in protected_dirs]
+        self._data = [os.path.realpath(folder) for folder in data_dirs]
         sys.addaudithook(self._hook)
 
     def _hook(self, event: str, args: tuple) -> None:
@@ -60,7 +62,7 @@ class Audit:
             return f"tried to write {path}"
         if any(_within(real, folder) for folder in self._protected):
             return f"tried to read the grader's files ({path})"
-        if is_test_split(os.path.basename(real)) and not real.endswith((".py", ".pyc", ".so")) and not self._inside_work_dir(real):
+        if is_test_split(os.path.basename(real)) and any(_within(real, folder) for folder in self._data):
             return f"tried to read a test split ({path})"
         return None
 

@@ -110,8 +110,8 @@ class Encoder:
         return {"$ndarray": [self._blob(_bytes_view(array)), array.dtype.str, list(array.shape)]}
 
     def _tensor(self, tensor: torch.Tensor, depth: int):
-        data = tensor.detach().to("cpu").contiguous()
-        raw = _bytes_view(data.view(-1).view(torch.uint8).numpy()) if data.numel() else b""
+        data = tensor.detach() if tensor.is_meta else tensor.detach().to("cpu").contiguous()
+        raw = _bytes_view(data.view(-1).view(torch.uint8).numpy()) if data.numel() and not data.is_meta else b""
         header = {
             "blob": self._blob(raw),
             "dtype": str(data.dtype).removeprefix("torch."),
@@ -138,7 +138,6 @@ def _is_plain_tensor(value) -> bool:
     return (
         type(value) in (torch.Tensor, torch.nn.Parameter)
         and value.layout == torch.strided
-        and value.device.type != "meta"
         and str(value.dtype).removeprefix("torch.") in _TORCH_DTYPES
         and not value.is_quantized
     )
@@ -234,13 +233,16 @@ class Decoder:
         dtype = self._dtype(body.get("dtype"), depth)
         shape = [_expect(size, int) for size in _expect(body.get("shape"), list)]
         raw = self._blob(body.get("blob"))
-        if any(size < 0 for size in shape) or len(raw) != _numel(shape) * dtype.itemsize:
+        device = self._device(body.get("device"), depth)
+        data_bytes = 0 if device.type == "meta" else _numel(shape) * dtype.itemsize  # a meta tensor has no data
+        if any(size < 0 for size in shape) or len(raw) != data_bytes:
             raise ProtocolError("tensor data does not match its shape and dtype")
-        if raw:
+        if device.type == "meta":
+            tensor = torch.empty(shape, dtype=dtype, device=device)
+        elif raw:
             tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape)
         else:
             tensor = torch.empty(shape, dtype=dtype)
-        device = self._device(body.get("device"), depth)
         try:
             tensor = tensor.to(device)
         except (RuntimeError, AssertionError) as error:  # a device this machine lacks

@@ -159,7 +159,7 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     protected = [os.path.join(package, "assignments")]  # the hidden tests, then the reference solutions
     protected += [os.path.join(os.path.dirname(package), kind) for kind in ("assignments", "solutions")]
-    Worker(channel, Audit(work_dir, protected)).serve()
+    Worker(channel, Audit(work_dir, protected, config["read_dirs"])).serve()
 
 
 def _report_exits(control: socket.socket, students: dict[int, dict]) -> None:

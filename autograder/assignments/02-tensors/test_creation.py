@@ -2,7 +2,7 @@
 
 import torch
 
-from autograder.testkit import describe, expect, expect_right_value, expect_tensor, graded
+from autograder.testkit import describe, expect, expect_right_value, expect_tensor, expect_type, graded
 
 SECTION = "Part 03 · Basic Tensor operations"
 KEYS = ("ones", "zeros_column", "zeros_like", "counting", "counting_t")
@@ -32,9 +32,6 @@ def expect_lecture_tensors(made, call, rows, cols, dtype, device):
         expect_tensor(made[key], expected, f"{call}[{key!r}]")
 
 
-def is_tensor(value) -> bool:
-    """True for a tensor here or one that stayed in the student's process (meta tensors do not cross)."""
-    return isinstance(value, torch.Tensor) or getattr(value, "type_name", None) == "torch.Tensor"
 
 
 @graded(points=1, exercise="make_tensors", section=SECTION, visible=True)
@@ -63,7 +60,7 @@ def test_make_tensors_creates_every_tensor_on_the_requested_device(student):
     expect_the_keys(made, call)
     for key, expected in lecture_tensors(2, 3, torch.float64, "cpu").items():
         value = made[key]
-        expect(is_tensor(value), f"{call}[{key!r}] should be a tensor, got {describe(value)}")
+        expect_type(value, torch.Tensor, f"{call}[{key!r}]")
         expect(value.device == META,
                f"{call}[{key!r}] is on {value.device}, expected meta. The grader asks for PyTorch's \"meta\" device "
                "(tensors with a shape but no data) to test device handling without a GPU: pass device= to every "

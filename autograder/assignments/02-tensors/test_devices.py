@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from autograder.testkit import describe, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded
+from autograder.testkit import describe, expect, expect_right_value, expect_tensor, expect_type, graded, inputs_after, seeded
 
 SECTION = "Part 03 · Moving tensors to the GPU"
 META = torch.device("meta")
@@ -97,9 +97,6 @@ def dict_batch(seed, n=3):
     }
 
 
-def is_tensor(value) -> bool:
-    """True for a tensor here or one that stayed in the student's process (meta tensors do not cross)."""
-    return isinstance(value, torch.Tensor) or getattr(value, "type_name", None) == "torch.Tensor"
 
 
 def expect_moved_sequence(moved, original, device, call):
@@ -131,7 +128,7 @@ def expect_sequence_on_meta(moved, original, call):
 
 
 def expect_on_meta(value, original, what):
-    expect(is_tensor(value), f"{what} should be a tensor, got {describe(value)}")
+    expect_type(value, torch.Tensor, f"{what}")
     expect(value.device == META,
            f"{what} is on {value.device}, expected meta. {META_NOTE} Remember that t.to(device) returns the moved "
            "tensor and leaves t where it was: use the result")
@@ -182,7 +179,7 @@ def test_move_batch_to_leaves_the_original_batch_where_it_was(student):
         value = after[key]
         expect(isinstance(value, torch.Tensor) and value.device == tensor.device,
                f"after move_batch_to(batch, torch.device('meta')), batch[{key!r}] should still be on the cpu, "
-               f"but it is now {describe(value) if not is_tensor(value) else 'on ' + str(value.device)}: build a new dict "
+               f"but it is now {describe(value) if not isinstance(value, torch.Tensor) else 'on ' + str(value.device)}: build a new dict "
                "instead of assigning into the one you were given")
         expect_tensor(value, tensor, f"batch[{key!r}] after calling move_batch_to(batch, torch.device('meta'))")
 

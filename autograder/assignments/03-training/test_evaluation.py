@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import describe, expect, expect_close, expect_right_value, expect_type, graded, seeded
+from autograder.testkit import (describe, expect, expect_close, expect_right_value, expect_type, graded, seeded,
+                                student_loader)
 
 SECTION = "Part 04 · Evaluating our model"
 SHAPE, CLASSES, N, BATCH = (1, 28, 28), 4, 21, 8  # MNIST-sized images, in batches of 8, 8 and 5 samples
@@ -47,9 +48,6 @@ def reference_result(model, x, y):
     return F.cross_entropy(scores, y).item(), (scores.argmax(dim=1) == y).double().mean().item()
 
 
-def student_loader(student, x, y):
-    dataset = student.lib("torch.utils.data.TensorDataset")(x, y)
-    return student.lib("torch.utils.data.DataLoader")(dataset, batch_size=BATCH, shuffle=False)
 
 
 def expect_pair(result):
@@ -72,7 +70,7 @@ def test_evaluate_averages_over_samples_with_a_smaller_last_batch(student):
     """evaluate returns the mean loss per sample and the accuracy over all 21 samples (batches of 8, 8 and 5)"""
     x, y, model = problem(70)
     expected_loss, expected_accuracy = reference_result(model, x, y)
-    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y),
+    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y, BATCH),
                                                   nn(student, "CrossEntropyLoss")(), "cpu"))
     expect_result(loss, accuracy, expected_loss, expected_accuracy)
 
@@ -83,7 +81,7 @@ def test_evaluate_puts_the_model_in_evaluation_mode(student):
     x, y, model = problem(71, dropout=True)
     expected_loss, expected_accuracy = reference_result(model, x, y)
     twin = student_twin(student, model)
-    loss, accuracy = expect_pair(student.evaluate(twin, student_loader(student, x, y), nn(student, "CrossEntropyLoss")(), "cpu"))
+    loss, accuracy = expect_pair(student.evaluate(twin, student_loader(student, x, y, BATCH), nn(student, "CrossEntropyLoss")(), "cpu"))
     expect_close(loss, expected_loss, "the mean loss of a model with dropout (dropout must be off: model.eval())", rel=1e-5)
     expect_close(accuracy, expected_accuracy, "the accuracy of a model with dropout (dropout must be off: model.eval())", rel=1e-9)
     expect(twin.training is False, "after evaluate the model is still in training mode: call model.eval() first")
@@ -99,7 +97,7 @@ def test_evaluate_builds_no_autograd_graph(student):
         seen.append((bool(outputs.requires_grad), len(labels)))
         return F.cross_entropy(outputs.detach(), labels)
 
-    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y), loss_fn, "cpu"))
+    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model), student_loader(student, x, y, BATCH), loss_fn, "cpu"))
     expect_right_value(lambda: expect_result(loss, accuracy, *reference_result(model, x, y)))
     expect([size for _, size in seen] == [8, 8, 5], f"loss_fn should be called once per batch (8, 8 and 5 samples), got batches of {[size for _, size in seen]}")
     expect(not any(grad for grad, _ in seen),
@@ -112,7 +110,7 @@ def test_evaluate_moves_each_batch_to_the_device(student, device):
     """evaluate moves each batch to the device of the model (CUDA)"""
     x, y, model = problem(73)
     expected_loss, expected_accuracy = reference_result(model, x, y)
-    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model, device), student_loader(student, x, y),
+    loss, accuracy = expect_pair(student.evaluate(student_twin(student, model, device), student_loader(student, x, y, BATCH),
                                                   nn(student, "CrossEntropyLoss")(), device))
     expect_close(loss, expected_loss, "the mean loss per sample on the GPU", rel=1e-4)
     expect_close(accuracy, expected_accuracy, "the accuracy on the GPU", rel=1e-9)

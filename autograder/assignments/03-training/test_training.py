@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from autograder import testkit
+from autograder.course_reference import reference_sgd_epoch
 from autograder.testkit import (describe, expect, expect_close, expect_right_value, expect_type, expect_values, graded,
-                               reference_sgd_epoch, seeded)
+                               seeded, student_loader)
 
 TRAINING = "Part 04 · Training our model"
 LOOP = "Part 04 · An improved training loop"
@@ -35,9 +36,6 @@ def student_linear_model(student, weights, device="cpu"):
     return model.to(device)
 
 
-def student_loader(student, x, y):
-    dataset = student.lib("torch.utils.data.TensorDataset")(x, y)
-    return student.lib("torch.utils.data.DataLoader")(dataset, batch_size=BATCH, shuffle=False)
 
 
 def student_sgd(student, model):
@@ -55,7 +53,7 @@ def reference_epoch(x, y, weights):
 def run_student_epoch(student, seed, device="cpu"):
     x, y, weights = problem(seed)
     model = student_linear_model(student, weights, device)
-    result = student.train_epoch(model, student_loader(student, x, y), student_sgd(student, model),
+    result = student.train_epoch(model, student_loader(student, x, y, BATCH), student_sgd(student, model),
                                  nn(student, "CrossEntropyLoss")(), device)
     return result, model.state_dict(), reference_epoch(x, y, weights)
 
@@ -92,7 +90,7 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
     x, y, weights = problem(52)
     model = student_linear_model(student, weights)
     model.eval()
-    result = student.train_epoch(model, student_loader(student, x, y), student_sgd(student, model), nn(student, "CrossEntropyLoss")(), "cpu")
+    result = student.train_epoch(model, student_loader(student, x, y, BATCH), student_sgd(student, model), nn(student, "CrossEntropyLoss")(), "cpu")
     expected_loss, expected = reference_epoch(x, y, weights)
     expect_right_value(lambda: (expect_mean_loss(result, expected_loss), expect_weights(model.state_dict(), expected)))
     expect(model.training is True, "after train_epoch the model is still in evaluation mode: call model.train() at the start")
@@ -185,7 +183,7 @@ def test_fit_records_the_losses_of_train_epoch_then_evaluate(student):
     x, y, weights = problem(60)
     x_val, y_val, _ = problem(61, n=N_VAL_LOOP)
     model = student_linear_model(student, weights)
-    result = student.fit(model, student_loader(student, x, y), student_loader(student, x_val, y_val), student_sgd(student, model),
+    result = student.fit(model, student_loader(student, x, y, BATCH), student_loader(student, x_val, y_val, BATCH), student_sgd(student, model),
                          nn(student, "CrossEntropyLoss")(), torch.device("cpu"), EPOCHS)
     expect(isinstance(result, (tuple, list)) and len(result) == 2,
            f"fit should return a pair of lists (train_losses, val_losses), got {describe(result)}")

@@ -4,7 +4,7 @@ import functools
 
 import torch
 
-from autograder import testkit
+from autograder import course_reference, testkit
 from autograder.testkit import Mismatch, expect, graded
 
 SECTION = "Part 05 · Training our ConvNet"
@@ -81,7 +81,7 @@ def test_submitted_weights_classify_the_test_images(student, submission_dir, dat
     weights = {name: tensor.float() for name, tensor in state.items()}
     model.load_state_dict(weights)
     model.eval()
-    reference = testkit.lecture_cifar_net(0)  # the lecture's Net in the grader, holding the submitted weights
+    reference = course_reference.lecture_cifar_net(0)  # the lecture's Net in the grader, holding the submitted weights
     reference.load_state_dict(weights)
     images, labels = grader_test_split(data)
     with torch.no_grad():

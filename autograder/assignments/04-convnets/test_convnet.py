@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from autograder import testkit
-from autograder.testkit import expect, expect_tensor, graded, lecture_cifar_net, seeded
+from autograder.course_reference import lecture_cifar_net
+from autograder.testkit import class_name, expect, expect_tensor, graded, seeded
 
 CONVNET = "Part 05 · Convolutional Neural Networks (ConvNets)"
 LAYER_MATH = "Part 05 · Layer math"
@@ -18,9 +19,6 @@ LAYERS = [
 ]
 
 
-def type_name(obj):
-    """The class name of an object of the student's (a proxy's type_name, or the class itself in nbgrader's kernel)."""
-    return (getattr(obj, "type_name", None) or type(obj).__qualname__).rsplit(".", 1)[-1]
 
 
 def expect_lecture_state_dict(state, what):
@@ -55,7 +53,7 @@ def test_net_has_the_lectures_layers(student):
     """Net has the layers conv1, act1, pool1, conv2, act2, pool2, flatten, fc1, act3, fc2 with the lecture's sizes"""
     model = student.Net()
     children = student.lib("builtins.list")(model.named_children())
-    found = [(name, type_name(child)) for name, child in children]
+    found = [(name, class_name(child)) for name, child in children]
     expect(found == LAYERS, f"Net's layers (name, type), in the order they are created, should be {LAYERS}; found {found}")
     expect_lecture_state_dict(model.state_dict(), "Net().state_dict()")
     for name in ("conv1", "conv2"):

@@ -5,7 +5,8 @@ import torch
 
 from autograder import testkit
 from autograder.student import StudentError
-from autograder.testkit import Mismatch, expect, expect_tensor, graded, lecture_cifar_net, seeded
+from autograder.course_reference import lecture_cifar_net
+from autograder.testkit import Mismatch, class_name, expect, expect_tensor, graded, seeded
 
 SECTION = "Part 05 · Saving and loading the models"
 
@@ -52,13 +53,10 @@ def save_reference(student, name, seed, cuda_tags=False):
     return path, reference
 
 
-def type_name(obj):
-    """The class name of an object of the student's (a proxy's type_name, or the class itself in nbgrader's kernel)."""
-    return (getattr(obj, "type_name", None) or type(obj).__qualname__).rsplit(".", 1)[-1]
 
 
 def expect_loaded_net(model, reference, device, what):
-    kind = type_name(model)
+    kind = class_name(model)
     expect(kind == "Net", f"{what} should return a Net, got a {kind}")
     state = model.state_dict()
     for name, tensor in reference.state_dict().items():

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder import testkit
-from autograder.testkit import expect, expect_close, expect_right_value, expect_tensor, graded, reference_sgd_epoch, seeded
+from autograder.course_reference import reference_sgd_epoch
+from autograder.testkit import expect, expect_close, expect_right_value, expect_tensor, graded, seeded, student_loader
 
 SECTION = "Part 05 · Training our ConvNet"
 N_SAMPLES, BATCH_SIZE, N_CLASSES = 50, 16, 5  # batches of 16, 16, 16 and 2
@@ -54,9 +55,6 @@ def samples(seed):
     return X, y
 
 
-def student_loader(student, X, y):
-    dataset = student.lib("torch.utils.data.TensorDataset")(X, y)
-    return student.lib("torch.utils.data.DataLoader")(dataset, batch_size=BATCH_SIZE, shuffle=False)
 
 
 def student_writer(student, folder):
@@ -116,7 +114,7 @@ def run_train_epoch(student, seed, lr=0.1, epoch=0, folder="train-epoch"):
     X, y = samples(seed + 1)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=lr)
     writer, _ = student_writer(student, f"{folder}-{seed}")
-    result = student.train_epoch(remote, student_loader(student, X, y), optimizer,
+    result = student.train_epoch(remote, student_loader(student, X, y, BATCH_SIZE), optimizer,
                                  student.lib("torch.nn.CrossEntropyLoss")(), torch.device("cpu"), writer, epoch)
     writer.close()
     expected = reference_train_epoch(local, X, y, lr)
@@ -147,7 +145,7 @@ def test_train_epoch_puts_the_model_in_training_mode(student):
     writer, _ = student_writer(student, "train-mode")
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
     batch_losses = testkit.BatchLosses(loss_fn)  # dropout is random: the grader adds up the batch losses the loop computed
-    result = student.train_epoch(remote, student_loader(student, X, y), student.lib("torch.optim.SGD")(remote.parameters(), lr=0.0),
+    result = student.train_epoch(remote, student_loader(student, X, y, BATCH_SIZE), student.lib("torch.optim.SGD")(remote.parameters(), lr=0.0),
                                  loss_fn, torch.device("cpu"), writer, 0)
     writer.close()
     expect_right_value(lambda: expect_float(result, batch_losses.epoch_mean(), "the mean training loss returned by train_epoch",
@@ -165,7 +163,7 @@ def test_train_epoch_logs_the_training_loss(student):
     """train_epoch logs its mean loss with add_scalar("Loss/train", mean_loss, epoch), once per epoch"""
     remote, local = build_pair(student, SMALL_CONVNET, seed=15)
     X, y = samples(16)
-    loader = student_loader(student, X, y)
+    loader = student_loader(student, X, y, BATCH_SIZE)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=0.1)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
     writer, path = student_writer(student, "train-logging")
@@ -188,7 +186,7 @@ def test_train_epoch_moves_the_batches_to_the_device(student, device):
     X, y = samples(18)
     optimizer = student.lib("torch.optim.SGD")(remote.parameters(), lr=0.1)
     writer, _ = student_writer(student, "train-device")
-    result = student.train_epoch(remote, student_loader(student, X, y), optimizer, student.lib("torch.nn.CrossEntropyLoss")(), device,
+    result = student.train_epoch(remote, student_loader(student, X, y, BATCH_SIZE), optimizer, student.lib("torch.nn.CrossEntropyLoss")(), device,
                                  writer, 0)
     writer.close()
     expect_close(result, reference_train_epoch(local, X, y, 0.1), f"the mean training loss returned by train_epoch on {device}", rel=1e-6)
@@ -216,7 +214,7 @@ def expect_validation(result, expected, what):
 def run_valid_epoch(student, remote, X, y, folder, loss_fn=None, epoch=0, device=torch.device("cpu")):
     writer, path = student_writer(student, folder)
     loss_fn = loss_fn or student.lib("torch.nn.CrossEntropyLoss")()
-    result = student.valid_epoch(remote, student_loader(student, X, y), loss_fn, device, writer, epoch)
+    result = student.valid_epoch(remote, student_loader(student, X, y, BATCH_SIZE), loss_fn, device, writer, epoch)
     writer.close()
     return result
 
@@ -267,7 +265,7 @@ def test_valid_epoch_logs_loss_and_accuracy(student):
     """valid_epoch logs add_scalar("Loss/valid", ...) and add_scalar("Accuracy/valid", ...) at step=epoch"""
     remote, local = build_pair(student, SMALL_CONVNET, seed=27)
     X, y = samples(28)
-    loader = student_loader(student, X, y)
+    loader = student_loader(student, X, y, BATCH_SIZE)
     loss_fn = student.lib("torch.nn.CrossEntropyLoss")()
     writer, path = student_writer(student, "valid-logging")
     returned = [(epoch, student.valid_epoch(remote, loader, loss_fn, torch.device("cpu"), writer, epoch)) for epoch in (4, 5)]

@@ -6,16 +6,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import expect, expect_tensor, graded, seeded
+from autograder.testkit import class_name, expect, expect_tensor, graded, seeded
 
 RESNETS = "Part 05 · ResNets"
 VERY_DEEP = "Part 05 · Building very deep models in PyTorch"
 HEAD = ("conv1", "fc1", "fc2")
 
 
-def type_name(obj) -> str:
-    name = getattr(obj, "type_name", None)  # a proxy for an object in the student's process
-    return name if isinstance(name, str) else f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
 def count_parameters(model):
@@ -91,7 +88,7 @@ def test_resblock_has_a_bias_free_conv_and_batch_norm(student):
     """ResBlock has a 3x3 convolution without bias and a BatchNorm2d"""
     block = student.ResBlock(5)
     expect_block_layers(block.state_dict(), 5)
-    kind = type_name(block.batch_norm)
+    kind = class_name(block.batch_norm)
     expect(kind.endswith("BatchNorm2d"), f"self.batch_norm should be an nn.BatchNorm2d (for [N, C, H, W] feature maps), got {kind}")
     expect(count_parameters(block) == 5 * 5 * 9 + 2 * 5,
            f"ResBlock(5) should have 5 * 5 * 9 (conv) + 2 * 5 (batch norm) = 235 parameters, got {count_parameters(block)}")
