@@ -87,7 +87,8 @@ class Outcome:
 @dataclass
 class Batch:
     outcomes: list[Outcome]
-    reused: list[str]  # students whose grade was kept from an earlier run of the same batch
+    reused: list[str] = field(default_factory=list)  # students whose grade was kept from an earlier run
+    graded: list[str] = field(default_factory=list)  # students whose submission a worker graded in this run
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,10 @@ Task = Callable[[object, object], object]  # (the worker's state, an item) -> a 
 class WorkerDied(Exception):
     """The item's worker ended while it held the item, MAX_TRIES times."""
 
+    @classmethod
+    def after(cls, tries: int) -> WorkerDied:
+        return cls(f"its grading ended the grading worker's process {tries} times; it was not tried again")
+
 
 _DIED = object()
 
@@ -289,16 +294,19 @@ def run_local(items: Iterable, task: Task, setup: Callable, setup_args: tuple, p
     """
     context = multiprocessing.get_context("spawn")
     queue, source, tries = deque(), iter(items), {}
-    workers = [_LocalWorker(context, setup, setup_args, task) for _ in range(processes)]
+    workers: list[_LocalWorker] = []
+
+    def next_item():
+        return queue.popleft() if queue else next(source, None)
+
     try:
         while True:
             for worker in workers:
-                if worker.item is None and (queue or source):
-                    item = queue.popleft() if queue else next(source, None)
-                    if item is None:
-                        source = None
-                    else:
-                        worker.give(item)
+                if worker.item is None and (item := next_item()) is not None:
+                    worker.give(item)
+            while len(workers) < processes and (item := next_item()) is not None:  # started when there is work
+                workers.append(_LocalWorker(context, setup, setup_args, task))
+                workers[-1].give(item)
             busy = [worker for worker in workers if worker.item is not None]
             if not busy:
                 return
@@ -311,9 +319,9 @@ def run_local(items: Iterable, task: Task, setup: Callable, setup_args: tuple, p
                     yield item, result
                     continue
                 tries[id(item)] = tries.get(id(item), 0) + 1
-                workers[workers.index(worker)] = _LocalWorker(context, setup, setup_args, task)
+                workers.remove(worker)  # a new one starts for the next item
                 if tries[id(item)] >= max_tries:
-                    yield item, WorkerDied(f"it ended the grading worker {tries[id(item)]} times")
+                    yield item, WorkerDied.after(tries[id(item)])
                 else:
                     print(f"autograder: a grading worker ended; its submission is tried again "
                           f"({tries[id(item)] + 1} of {max_tries})", file=sys.stderr)
@@ -416,7 +424,7 @@ def grade_all(folder: Path, settings: Settings, output_dir: Path, runner: Runner
     `runner` sends the jobs to workers (`local_runner`, or cluster.cluster_runner).
     """
     store = GradeStore(output_dir / "graded", settings.grading_key())
-    outcomes, reused, pending = {}, [], []
+    outcomes, reused, pending, graded = {}, [], [], []
     for entry in discover(folder, settings.assignment):
         try:
             kept = store.load(read_job(entry, settings.assignment))
@@ -432,7 +440,8 @@ def grade_all(folder: Path, settings: Settings, output_dir: Path, runner: Runner
         for job, result in tqdm(results, total=len(pending), disable=not progress, desc=settings.assignment,
                                 unit="notebook"):
             outcomes[job.student] = _outcome(job, result, settings, store)
-    return Batch(sorted(outcomes.values(), key=lambda outcome: outcome.student), reused)
+            graded.append(job.student)
+    return Batch(sorted(outcomes.values(), key=lambda outcome: outcome.student), reused, graded)
 
 
 def _outcome(job: Job, result, settings: Settings, store: GradeStore) -> Outcome:

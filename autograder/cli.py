@@ -122,8 +122,8 @@ def _grade_all(args) -> int:
               "run the same command again to grade the rest", file=sys.stderr)
         return EXIT_INTERRUPTED
     write_outputs(batch.outcomes, output_dir)
-    kept = f"{len(batch.reused)} grades kept from an earlier run, " if batch.reused else ""
-    sys.stdout.write(summary(batch.outcomes) + f"\n{kept}{len(batch.outcomes) - len(batch.reused)} graded now. "
+    kept = f"{len(batch.reused)} kept from an earlier run, " if batch.reused else ""
+    sys.stdout.write(summary(batch.outcomes) + f"\n{kept}{len(batch.graded)} graded now. "
                      f"Wrote {output_dir / 'scores.csv'}, {output_dir / 'feedback'}/ and {output_dir / 'summary.txt'}\n")
     return EXIT_GRADED
 
