@@ -158,7 +158,7 @@ def read_job(entry: Entry, assignment: str) -> Job:
 def _read_capped(path: Path, cap: int, what: str) -> bytes:
     if path.stat().st_size > cap:
         raise SubmissionRefused(f"{what} is {path.stat().st_size / 2**20:.0f} MB, over the {cap >> 20} MB limit: "
-                                "clear its outputs (Edit > Clear All Outputs) and submit again")
+                                "clear its outputs and submit again")
     return path.read_bytes()
 
 
@@ -412,7 +412,12 @@ def write_atomically(path: Path, text: str) -> None:
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
                                      delete=False, encoding="utf-8", newline="") as temporary:
         temporary.write(text)
+    os.chmod(temporary.name, 0o666 & ~_UMASK)  # as a plain open() would have made it
     os.replace(temporary.name, path)
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 Runner = Callable[[Iterator[Job], Settings], Iterator[tuple[Job, object]]]  # (job, report dict or exception)
@@ -421,14 +426,14 @@ Runner = Callable[[Iterator[Job], Settings], Iterator[tuple[Job, object]]]  # (j
 def grade_all(folder: Path, settings: Settings, output_dir: Path, runner: Runner, progress: bool = True) -> Batch:
     """Grades every submission under `folder` that `output_dir` does not hold a grade of yet.
 
-    `runner` sends the jobs to workers (`local_runner`, or cluster.cluster_runner).
+    `runner` sends the jobs to workers (`local_runner`, or cluster.py's runners).
     """
     store = GradeStore(output_dir / "graded", settings.grading_key())
     outcomes, reused, pending, graded = {}, [], [], []
     for entry in discover(folder, settings.assignment):
         try:
             kept = store.load(read_job(entry, settings.assignment))
-        except SubmissionRefused as refused:
+        except (SubmissionRefused, OSError) as refused:
             outcomes[entry.student] = _ungradable(entry.student, str(entry.path), settings, str(refused))
             continue
         if kept:
@@ -436,11 +441,12 @@ def grade_all(folder: Path, settings: Settings, output_dir: Path, runner: Runner
             reused.append(entry.student)
         else:
             pending.append(entry)
-    with contextlib.closing(runner(_read_jobs(pending, settings, outcomes), settings)) as results:
-        for job, result in tqdm(results, total=len(pending), disable=not progress, desc=settings.assignment,
-                                unit="notebook"):
-            outcomes[job.student] = _outcome(job, result, settings, store)
-            graded.append(job.student)
+    if pending:  # a finished batch starts no worker
+        with contextlib.closing(runner(_read_jobs(pending, settings, outcomes), settings)) as results:
+            for job, result in tqdm(results, total=len(pending), disable=not progress, desc=settings.assignment,
+                                    unit="notebook"):
+                outcomes[job.student] = _outcome(job, result, settings, store)
+                graded.append(job.student)
     return Batch(sorted(outcomes.values(), key=lambda outcome: outcome.student), reused, graded)
 
 

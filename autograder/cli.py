@@ -133,8 +133,7 @@ def _grade_on_cluster(args, settings, output_dir: Path):
     from .batch import grade_all
 
     try:
-        with cluster.connect(args.scheduler, args.cluster_config) as (client, threads):
-            return grade_all(args.folder, settings, output_dir, cluster.cluster_runner(client, threads))
+        return grade_all(args.folder, settings, output_dir, cluster.connected_runner(args.scheduler, args.cluster_config))
     except (OSError, ImportError, cluster.ClusterConfigError, cluster.GraderMismatch) as error:
         raise ClusterUnavailable(f"cannot grade on the cluster: {type(error).__name__}: {error}") from error
 

@@ -92,6 +92,14 @@ def cluster_runner(client: Client, torch_threads: int | None = None) -> batch.Ru
     return run
 
 
+def connected_runner(scheduler: str | None, cluster_config: Path | None) -> batch.Runner:
+    """A batch runner that connects (or starts the cluster) only when there is something to grade."""
+    def run(jobs: Iterator[Job], settings: Settings):
+        with connect(scheduler, cluster_config) as (client, threads):
+            yield from cluster_runner(client, threads)(jobs, settings)
+    return run
+
+
 def _graded(client: Client, jobs: Iterator[Job], settings: Settings) -> Iterator[tuple[Job, object]]:
     """Keeps twice as many submissions in flight as there are workers: a class never sits in the scheduler at once."""
     key = settings.grading_key()
@@ -114,9 +122,8 @@ def _graded(client: Client, jobs: Iterator[Job], settings: Settings) -> Iterator
                 submit(more)
             yield job, _result(future)
             future.release()
-    finally:
-        for future in running.futures:
-            future.cancel()
+    finally:  # a stop, or a grader mismatch: nothing is left running for this batch
+        client.cancel(list(running.futures))
 
 
 def _result(future) -> object:

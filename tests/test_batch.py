@@ -193,3 +193,15 @@ def test_a_zip_that_expands_too_many_times_is_refused(tmp_path):
     with zipfile.ZipFile(honest, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(catalog.notebook_path("solutions", ASSIGNMENT), f"ada/{NOTEBOOK}")
     assert notebook_from_zip(honest, ASSIGNMENT) == catalog.notebook_path("solutions", ASSIGNMENT).read_bytes()
+
+
+def test_a_local_grade_all_imports_nothing_of_dask(tmp_path):
+    (tmp_path / "submitted").mkdir()
+    check = ("import sys; from autograder import cli; "
+             f"assert cli.main(['grade-all', {str(tmp_path / 'submitted')!r}, '--assignment', {ASSIGNMENT!r}, "
+             f"'--output-dir', {str(tmp_path / 'grades')!r}]) == 0; "
+             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('dask', 'distributed')))")
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "[]"
+    assert (tmp_path / "grades" / "scores.csv").read_text().strip() == "student,score,max_score,status"
