@@ -32,10 +32,13 @@ from .batch import Job, Settings
 PLUGIN_NAME = "pytorch-course-grader"
 GPU_RESOURCE = "GPU"
 # One task per worker thread at a time (the default 1.1 queues a second one, which a dying worker would take
-# down with it), and MAX_TRIES tries of a submission whose worker died.
-SCHEDULER_CONFIG = {
+# down with it), MAX_TRIES tries of a submission whose worker died, and time for a restarted worker to import
+# torch and come back before a cluster started here gives its slot up (the default 15 s is not enough on a
+# busy machine: the cluster then shrinks with every death).
+DASK_CONFIG = {
     "distributed.scheduler.allowed-failures": batch.MAX_TRIES - 1,
     "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.deploy.lost-worker-timeout": "10 minutes",
 }
 CLUSTER_KINDS = {
     "local": "distributed.LocalCluster",
@@ -151,7 +154,7 @@ def connect(scheduler: str | None = None, cluster_config: Path | None = None) ->
 
     Also yields the torch threads per worker when the cluster shares this machine's cores (a local cluster).
     """
-    with dask.config.set(SCHEDULER_CONFIG):
+    with dask.config.set(DASK_CONFIG):
         if scheduler:
             with Client(scheduler) as client:
                 yield client, None

@@ -44,7 +44,7 @@ def local_grades(class_folder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client():
-    with dask.config.set(cluster.SCHEDULER_CONFIG), LocalCluster(
+    with dask.config.set(cluster.DASK_CONFIG), LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as local:
         with Client(local) as connected:
             yield connected
