@@ -104,25 +104,26 @@ def connected_runner(scheduler: str | None, cluster_config: Path | None) -> batc
 
 
 def _graded(client: Client, jobs: Iterator[Job], settings: Settings) -> Iterator[tuple[Job, object]]:
-    """Keeps twice as many submissions in flight as there are workers: a class never sits in the scheduler at once."""
+    """One submission in flight per worker thread: a worker that dies takes only its own submission with it
+    (the scheduler would otherwise hand each worker several at once), and a class never sits in the scheduler."""
     key = settings.grading_key()
     resources = {GPU_RESOURCE: 1} if settings.device.startswith("cuda") else None
     in_flight: dict = {}
     running = as_completed()
 
-    def submit(job: Job) -> None:
-        future = client.submit(grade_on_worker, settings, key, job, key=f"grade-{job.student}-{uuid.uuid4().hex[:8]}",
-                               resources=resources, pure=False)
-        in_flight[future.key] = job
-        running.add(future)
+    def fill() -> None:
+        threads = sum(worker["nthreads"] for worker in client.scheduler_info()["workers"].values())
+        for job in itertools.islice(jobs, max(1, threads) - len(in_flight)):
+            future = client.submit(grade_on_worker, settings, key, job, resources=resources, pure=False,
+                                   key=f"grade-{job.student}-{uuid.uuid4().hex[:8]}")
+            in_flight[future.key] = job
+            running.add(future)
 
-    for job in itertools.islice(jobs, max(4, 2 * len(client.scheduler_info()["workers"]))):
-        submit(job)
+    fill()
     try:
         for future in running:
             job = in_flight.pop(future.key)
-            for more in itertools.islice(jobs, 1):
-                submit(more)
+            fill()
             yield job, _result(future)
             future.release()
     finally:  # a stop, or a grader mismatch: nothing is left running for this batch
