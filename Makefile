@@ -20,6 +20,7 @@ test: $(INSTALLED)
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/grading_speed.py
+	$(BIN)/python benchmarks/cluster_overhead.py
 
 publish: $(INSTALLED)
 	$(BIN)/python -m autograder.publish

@@ -17,6 +17,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
 REQUIRE_GUARDS_HELP = ("refuse to grade on a machine where a guard the threat model relies on is missing "
                        "(also AUTOGRADER_REQUIRE_GUARDS=1; see docs/threat-model.md)")
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (SubmissionNotFound, catalog.UnknownAssignment) as error:
+    except (SubmissionNotFound, catalog.UnknownAssignment, ClusterUnavailable) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
@@ -49,8 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     grade_all = verbs.add_parser("grade-all", help="grade a folder of submissions (nbgrader layout, notebooks or zips)")
     grade_all.add_argument("folder", type=Path)
     grade_all.add_argument("--assignment", required=True, help="assignment id")
-    grade_all.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    grade_all.add_argument("--output-dir", type=Path, help="where scores.csv, feedback/ and summary.txt go (default grades-<ID>)")
+    grade_all.add_argument("--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)")
+    grade_all.add_argument("--output-dir", type=Path,
+                           help="where scores.csv, feedback/, summary.txt and the finished grades (graded/) go "
+                                "(default grades-<ID>); a second run grades only what is missing or changed")
+    grade_all.add_argument("--device", default="cpu", help="device the tests use: cpu (default) or cuda")
+    grade_all.add_argument("--data-dir", type=Path,
+                           help="real MNIST / CIFAR10 under this folder, on every worker (default: the offline fixtures)")
+    on_cluster = grade_all.add_mutually_exclusive_group()
+    on_cluster.add_argument("--scheduler", metavar="ADDRESS", help="grade on a running Dask cluster (tcp://host:8786)")
+    on_cluster.add_argument("--cluster-config", type=Path, metavar="FILE",
+                            help="start a Dask cluster from this file (local, Slurm, PBS, Kubernetes; see examples/cluster/)")
     grade_all.add_argument("--require-guards", action="store_true", help=REQUIRE_GUARDS_HELP)
     grade_all.set_defaults(run=_grade_all)
 
@@ -127,7 +137,7 @@ def _grade(args) -> int:
 
 
 def _grade_all(args) -> int:
-    from .batch import grade_all, summary, write_outputs
+    from .batch import Settings, grade_all, local_runner, summary, write_outputs
 
     catalog.hidden_tests_dir(args.assignment)
     if not args.folder.is_dir():
@@ -137,10 +147,35 @@ def _grade_all(args) -> int:
         with launcher.start([]) as zygote:
             if _refuse_without_guards(args, zygote):
                 return EXIT_CANNOT_RUN
-    outcomes = grade_all(args.folder, args.assignment, jobs=args.jobs)
-    write_outputs(outcomes, output_dir)
-    sys.stdout.write(summary(outcomes) + f"\nWrote {output_dir / 'scores.csv'}, {output_dir / 'feedback'}/ and {output_dir / 'summary.txt'}\n")
+    settings = Settings(args.assignment, args.device, args.data_dir.resolve() if args.data_dir else None)
+    try:
+        if args.scheduler or args.cluster_config:
+            batch = _grade_on_cluster(args, settings, output_dir)
+        else:
+            batch = grade_all(args.folder, settings, output_dir, local_runner(args.jobs))
+    except KeyboardInterrupt:
+        print(f"\nautograder: stopped; the grades finished so far are kept in {output_dir / 'graded'}: "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    write_outputs(batch.outcomes, output_dir)
+    kept = f"{len(batch.reused)} kept from an earlier run, " if batch.reused else ""
+    sys.stdout.write(summary(batch.outcomes) + f"\n{kept}{len(batch.graded)} graded now. "
+                     f"Wrote {output_dir / 'scores.csv'}, {output_dir / 'feedback'}/ and {output_dir / 'summary.txt'}\n")
     return EXIT_GRADED
+
+
+def _grade_on_cluster(args, settings, output_dir: Path):
+    from . import cluster
+    from .batch import grade_all
+
+    try:
+        return grade_all(args.folder, settings, output_dir, cluster.connected_runner(args.scheduler, args.cluster_config))
+    except (OSError, ImportError, cluster.ClusterConfigError, cluster.GraderMismatch) as error:
+        raise ClusterUnavailable(f"cannot grade on the cluster: {type(error).__name__}: {error}") from error
+
+
+class ClusterUnavailable(Exception):
+    pass
 
 
 def _deploy(target: str, assignment: str, destination: Path) -> int:
