@@ -66,6 +66,7 @@ class SandboxedGrading(NbGraderPreprocessor):
 
 def write_report(nb, report: Report) -> None:
     """Each test cell gets its exercise's results and points; each cell that failed while loading, why."""
+    restore_lost_test_cells(nb, report)
     test_cells = [cell for cell in nb.cells if notebook_cells.is_test(cell)]
     for position, cell in enumerate(test_cells):
         exercise = notebook_cells.grade_id(cell).removeprefix("test_")  # docs/authoring.md: test_<exercise>
@@ -77,3 +78,16 @@ def write_report(nb, report: Report) -> None:
         index = int(match.group(1)) if match else -1
         if 0 <= index < len(nb.cells) and nb.cells[index].cell_type == "code" and not notebook_cells.is_test(nb.cells[index]):
             nb.cells[index].outputs = [nbformat.from_dict(nbgrader_cell.loading_error(note))]
+
+
+def restore_lost_test_cells(nb, report: Report) -> None:
+    """Appends a test cell for each graded exercise whose cell lost its nbgrader metadata (an editor such as
+    Colab drops it), so that nbgrader records the points the sandbox gave, as `autograder grade` does."""
+    present = {notebook_cells.grade_id(cell) for cell in nb.cells if notebook_cells.is_test(cell)}
+    exercises = dict.fromkeys(result.exercise for result in report.results + report.not_run)
+    for exercise in [exercise for exercise in exercises if f"test_{exercise}" not in present]:
+        points = sum(result.max_points for result in report.results + report.not_run if result.exercise == exercise)
+        metadata = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": points,
+                                 "grade_id": f"test_{exercise}", "schema_version": 3}}
+        source = f"# The test cell of {exercise} had lost its nbgrader metadata; the grader put it back here."
+        nb.cells.append(nbformat.v4.new_code_cell(source, metadata=metadata))
