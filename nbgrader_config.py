@@ -13,3 +13,16 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# `nbgrader autograde` grades in the sandbox: SandboxedGrading takes the place of nbgrader's Execute (the rest
+# is nbgrader's default list), so no cell runs in a kernel and the test cells hold the sandboxed points.
+# `--SandboxedGrading.in_kernel=True` brings back Execute, for comparison only (see benchmarks/grading_speed.py).
+from autograder.nbgrader_sandbox.preprocessor import SandboxedGrading  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedGrading, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]

@@ -10,9 +10,11 @@ It runs that exercise's hidden tests (the same files `autograder grade` runs)
 against the notebook's own namespace, prints one line per test, and returns
 the points earned: the cell's value, which nbgrader takes as partial credit.
 Nothing here raises, so no traceback (and no test source) reaches the output.
-Without a sandbox the student's code shares this process: this path gives
-students feedback while they work; it is never the grade of record (see
-docs/threat-model.md).
+Without a sandbox the student's code shares this process: this path is for
+`nbgrader validate` (and the Validate button), feedback while students work.
+It is never the grade of record: `nbgrader autograde` never runs these cells,
+it grades in the sandbox and writes the same lines and points into them
+(nbgrader_sandbox/; docs/threat-model.md).
 """
 
 from __future__ import annotations

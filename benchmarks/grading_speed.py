@@ -5,16 +5,19 @@
 Per assignment, alternating, N times each (medians printed):
   (a) python -c "import torch, torchvision"      the floor: any grader pays it
   (b) autograder grade <reference notebook>
-  (c) nbgrader autograde of the same notebook, in a scratch course folder
+  (c) nbgrader autograde of the same notebook, in a scratch course folder: sandboxed (this repo's
+      nbgrader_config.py) and in-kernel (stock nbgrader's Execute, --SandboxedGrading.in_kernel=True)
   compute: the hidden tests run in this process against the reference, with no
       sandbox and no imports to pay (the tests' own work), for the target
       (b) <= 1.5 x ((a) + compute)
 Then, once, for a class of 03-training submissions (correct, partly wrong,
 stubs, broken):
-  (d) autograder grade-all --jobs 2
-  (e) nbgrader autograde of the whole class
-with the peak memory (PSS: shared pages split between the processes sharing
-them) of each grading worker and everything it started.
+  (d) autograder grade-all --jobs 1
+  (e) nbgrader autograde of the whole class, sandboxed
+  (f) nbgrader autograde of the whole class, in-kernel (stock nbgrader)
+for the targets (f) >= 5 x (e) and (e) <= 1.5 x (d), and the peak memory (PSS:
+shared pages split between the processes sharing them) of the grade-all worker
+and everything it started.
 
 --baseline DIR times the grader of another checkout of this repository (say
 `git worktree add DIR <commit>`) in the same run, alternating: (b) and (d)
@@ -57,7 +60,7 @@ def main() -> None:
         print(f"wall-clock seconds, median of {args.repeats} runs each, {os.cpu_count()} cores")
         before = f" {'(b) before':>10}" if args.baseline else ""
         print(f"{'assignment':<18} {'(a) import':>10} {'compute':>8} {'(b) grade':>9}{before} {'(c) nbgrader':>12}"
-              f" {'(b)/(a)':>8} {'(b)/((a)+compute)':>18} {'(c)/(b)':>8} {'peak MB (b)':>11}")
+              f" {'(c) in-kernel':>13} {'(b)/(a)':>8} {'(b)/((a)+compute)':>18} {'(c)/(b)':>8} {'peak MB (b)':>11}")
         for assignment in args.assignments:
             print(per_assignment_row(assignment, args.repeats, Path(scratch) / assignment, graders), flush=True)
         if not args.skip_class:
@@ -71,7 +74,7 @@ def per_assignment_row(assignment: str, repeats: int, scratch: Path, graders: di
     course = ScratchCourse(scratch, assignment)
     course.submit("reference", filled_release(course, assignment))
     reference = catalog.notebook_path("assignments", assignment)
-    floor, autograde, peaks = [], [], []
+    floor, autograde, in_kernel, peaks = [], [], [], []
     grade: dict[str, list[float]] = {label: [] for label in graders}
     for _ in range(repeats):
         floor.append(timed([sys.executable, "-c", "import torch, torchvision"])[0])
@@ -80,11 +83,12 @@ def per_assignment_row(assignment: str, repeats: int, scratch: Path, graders: di
             grade[label].append(seconds)
             peaks += [peak] if not label else []
         autograde.append(timed(course.autograde_command(), check=False)[0])
-    a, c = statistics.median(floor), statistics.median(autograde)
+        in_kernel.append(timed(course.autograde_command(in_kernel=True), check=False)[0])
+    a, c, c_kernel = statistics.median(floor), statistics.median(autograde), statistics.median(in_kernel)
     b, *before = (statistics.median(times) for times in grade.values())
     compute = tests_compute(assignment)
     before_column = "".join(f" {value:>10.2f}" for value in before)
-    return (f"{assignment:<18} {a:>10.2f} {compute:>8.2f} {b:>9.2f}{before_column} {c:>12.2f}"
+    return (f"{assignment:<18} {a:>10.2f} {compute:>8.2f} {b:>9.2f}{before_column} {c:>12.2f} {c_kernel:>13.2f}"
             f" {b / a:>8.2f} {b / (a + compute):>18.2f} {c / b:>8.2f} {max(peaks):>11.0f}")
 
 
@@ -106,7 +110,7 @@ def tests_compute(assignment: str) -> float:
     return time.perf_counter() - started
 
 
-# (d) and (e): a class --------------------------------------------------------------------------
+# (d), (e), (f): a class ------------------------------------------------------------------------
 
 def class_run(size: int, scratch: Path, graders: dict[str, Path]) -> str:
     course = ScratchCourse(scratch, CLASS_ASSIGNMENT)
@@ -116,14 +120,16 @@ def class_run(size: int, scratch: Path, graders: dict[str, Path]) -> str:
     grade_all_seconds = {}
     for label, root in graders.items():
         grade_all = [sys.executable, "-m", "autograder", "grade-all", str(course.root / "submitted"),
-                     "--assignment", CLASS_ASSIGNMENT, "--jobs", "2", "--output-dir", str(scratch / f"grades{label}")]
+                     "--assignment", CLASS_ASSIGNMENT, "--jobs", "1", "--output-dir", str(scratch / f"grades{label}")]
         seconds, worker_peak = timed(grade_all, cwd=root, per_child=True)
         grade_all_seconds[label] = seconds
-        lines.append(f"  (d{label}) autograder grade-all --jobs 2 {seconds:8.1f} s  {seconds / size:6.2f} s per submission"
+        lines.append(f"  (d{label}) autograder grade-all --jobs 1   {seconds:8.1f} s  {seconds / size:6.2f} s per submission"
                      f"  peak memory per worker (with its sandboxes): {worker_peak:.0f} MB")
     e, _ = timed(course.autograde_command(), check=False)  # exits 1 when a notebook is unreadable
-    lines.append(f"  (e) nbgrader autograde            {e:8.1f} s  {e / size:6.2f} s per submission")
-    lines.append(f"  (e)/(d) {e / grade_all_seconds['']:.1f}x")
+    f, _ = timed(course.autograde_command(in_kernel=True), check=False)
+    lines.append(f"  (e) nbgrader autograde, sandboxed  {e:8.1f} s  {e / size:6.2f} s per submission")
+    lines.append(f"  (f) nbgrader autograde, in-kernel  {f:8.1f} s  {f / size:6.2f} s per submission")
+    lines.append(f"  (f)/(e) {f / e:.1f}x (target >= 5)   (e)/(d) {e / grade_all_seconds['']:.2f}x (target <= 1.5)")
     return "\n".join(lines)
 
 
@@ -192,9 +198,11 @@ class ScratchCourse:
         target.parent.mkdir(parents=True)
         target.write_text(notebook_text)
 
-    def autograde_command(self) -> list[str]:
+    def autograde_command(self, in_kernel: bool = False) -> list[str]:
+        """Sandboxed (this repo's nbgrader_config.py), or with `in_kernel` stock nbgrader's Execute."""
         return [sys.executable, "-m", "nbgrader", "autograde", self.assignment, "--force",
-                "--Autograde.create_student=True", f"--CourseDirectory.root={self.root}"]
+                "--Autograde.create_student=True", f"--CourseDirectory.root={self.root}",
+                f"--SandboxedGrading.in_kernel={in_kernel}"]
 
 
 # Measuring -------------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""One exercise's results as an nbgrader test cell shows them: a PASS/FAIL line per test, then why."""
+"""One exercise's results as an nbgrader test cell shows them: a PASS/FAIL line per test, then why.
+
+The in-kernel path prints `render` and returns `points` as the cell's value;
+the sandboxed path (nbgrader_sandbox/) writes the same as the cell's outputs,
+in the form nbgrader's SaveAutoGrades reads: a value that is the points earned.
+"""
 
 from __future__ import annotations
 
@@ -16,3 +21,17 @@ def render(results: list[TestResult]) -> str:
 
 def points(results: list[TestResult]) -> float:
     return float(sum(result.points for result in results))
+
+
+def outputs(results: list[TestResult], preamble: list[str] = ()) -> list[dict]:
+    """A test cell's outputs (nbformat 4): the lines on stdout, then the points as the cell's value."""
+    text = "\n".join([*preamble, render(results)]).strip("\n")
+    printed = [{"output_type": "stream", "name": "stdout", "text": text + "\n"}] if text else []
+    value = {"output_type": "execute_result", "execution_count": None, "metadata": {},
+             "data": {"text/plain": repr(points(results))}}
+    return [*printed, value]
+
+
+def loading_error(note: str) -> dict:
+    """The output of a cell that failed while the notebook was loaded for grading."""
+    return {"output_type": "error", "ename": "While grading", "evalue": note, "traceback": [f"While grading: {note}"]}

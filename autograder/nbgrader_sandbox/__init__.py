@@ -1,0 +1,1 @@
+"""`nbgrader autograde` graded in the sandbox (see preprocessor.py and service.py)."""
