@@ -40,9 +40,9 @@ from tqdm import tqdm
 
 from . import catalog, manifest
 from .results import Report
+from .submission import MAX_NOTEBOOK_BYTES  # the one cap on a notebook, on every path
 
-MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with its outputs; far above any honest submission of this course
-MAX_SUBMISSION_BYTES = 64 << 20  # the notebook and the files beside it (trained weights), together
+MAX_SUBMISSION_BYTES = MAX_NOTEBOOK_BYTES + (64 << 20)  # the notebook and the files beside it (trained weights)
 MAX_ZIP_RATIO = 200  # uncompressed / compressed: notebooks compress 3-20x, a zip bomb by thousands
 MAX_ZIP_MEMBERS = 10_000
 MAX_TRIES = 3  # a submission whose grading ended its worker this many times is reported as ungradable

@@ -139,7 +139,10 @@ def expect_right_value(check: Callable[[], object]) -> None:
 def torch_calls(student, function, *args, **kwargs) -> tuple[object, list[str]]:
     """Runs a student's function and returns (result, names of the torch functions it called).
     The names come from the student's process: use them only through Watched, as a second opinion."""
-    result, names = student.probe("torch_calls")(function, *args, **kwargs)
+    reply = student.probe("torch_calls")(function, *args, **kwargs)
+    if not (isinstance(reply, (tuple, list)) and len(reply) == 2):  # not the probe's answer: judged as the value it is
+        return reply, []
+    result, names = reply
     return result, _reported_names(names)
 
 

@@ -20,7 +20,7 @@ import pytest
 from autograder import fixtures
 from autograder.sandbox import cgroups, guards
 from autograder.sandbox.process import Limits, StudentCrashed, guard_flags, missing_guards, with_training_data
-from autograder.student import RemoteStudent
+from autograder.student import Connection, RemoteStudent
 
 CHAIN_MARKER = f"containment-chain-marker-{os.getpid()}"
 SMALL = Limits(memory_bytes=512 << 20, file_bytes=64 << 20, work_bytes=96 << 20, work_inodes=2000, max_processes=16)
@@ -211,15 +211,15 @@ def run_attack(zygote, code: str, limits: Limits, **names):
     process = zygote.spawn(limits)
     try:
         process.wait_ready(60)
-        student = RemoteStudent(process, time.monotonic() + 120)
+        connection = Connection(process, time.monotonic() + 120)
         prelude = "".join(f"{name} = {value!r}\n" for name, value in names.items() if not callable(value))
         try:
-            student._request({"op": "exec", "index": 0, "source": prelude + CELL_HELPERS + code})
+            connection.run_cell(0, prelude + CELL_HELPERS + code)
         except StudentCrashed:
             if zygote.wait_exit(process.pid, timeout=30) == signal.SIGKILL:  # killed: out of memory, the limit held
                 return [], process.guards
             raise
-        return student.escaped, process.guards
+        return RemoteStudent(connection).escaped, process.guards
     finally:
         process.close()
 

@@ -244,7 +244,7 @@ def test_classroom_workflow_reports_0_points_with_the_reason_when_grading_leaves
     assert_one_total(run.reporter, 0, sum(test.points for test in max_points))
     assert run.result["status"] == "error" and run.reporter.failure == "Some tests errored."
     assert len(run.reporter.errors) == 1 and reason in run.reporter.errors[0]  # the one message its log prints
-    assert reason in run.summary and "0 / 28 points" in run.summary
+    assert reason in run.summary and f"0 / {sum(test.points for test in max_points):g} points" in run.summary
 
 
 def test_classroom_template_holds_the_release_notebook_a_readme_and_the_workflow(tmp_path):
@@ -272,7 +272,7 @@ def test_classroom_summary_fences_hold_any_message(tmp_path):
     report.notes = [f"a cell raised: {hostile}"]
     tokens = mistune.create_markdown(renderer="ast")(classroom_report.summary_markdown(report))
     headings = [token for token in tokens if token["type"] == "heading"]
-    assert [heading["children"][0]["raw"] for heading in headings] == [f"{ASSIGNMENT}: {report.score:g} / 28 points", "What went wrong"]
+    assert [heading["children"][0]["raw"] for heading in headings] == [f"{ASSIGNMENT}: {report.score:g} / {report.max_score:g} points", "What went wrong"]
     code = [token["raw"] for token in tokens if token["type"] == "block_code"]
     assert code[0] == "\n".join(report.preamble()) + "\n"
     assert code[1:] == [result.feedback + "\n" for result in report.failures]

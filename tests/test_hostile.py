@@ -7,12 +7,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
 from autograder import catalog, fixtures
 from autograder.sandbox import cgroups
+from autograder.sandbox.guards import STUDENT_UID_BASE
+from autograder.sandbox.process import remove_boxes_of_dead_launchers
 
 from conftest import FAST_LIMITS, notebook_with_cells
 
@@ -301,6 +304,19 @@ def descendants_of(ancestor: int) -> list[int]:
     return found
 
 
+def escaped_student_processes() -> list[int]:
+    """Processes of a student's uid that no launcher holds any more (their parent is gone or is init)."""
+    escaped = []
+    for entry in os.listdir("/proc"):
+        try:
+            owner = os.stat(f"/proc/{entry}").st_uid if entry.isdigit() else 0
+        except OSError:
+            continue
+        if owner >= STUDENT_UID_BASE and parent_of(entry) in (0, 1):
+            escaped.append(int(entry))
+    return escaped
+
+
 def dead_or(launcher: int | None, ours: int) -> bool:
     """A launcher that is ours, or no longer running: what it made must be gone."""
     return launcher is not None and (launcher == ours or not os.path.exists(f"/proc/{launcher}"))
@@ -311,13 +327,21 @@ def launcher_in(name: str) -> int | None:
     return int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else None
 
 
+def test_a_launcher_removes_the_folders_of_launchers_that_were_killed(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / f"student-{dead.pid}-abc" / "work").mkdir(parents=True)
+    (tmp_path / f"student-{os.getpid()}-def" / "work").mkdir(parents=True)
+    remove_boxes_of_dead_launchers()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [f"student-{os.getpid()}-def"]
+
+
 def test_this_run_leaves_no_process_cgroup_mount_loop_device_or_folder(zygote):
     """Runs last in this file: everything the sandbox made for the students graded so far is gone."""
-    import tempfile
-
     ours = zygote._pid
     assert descendants_of(ours) == []
-    assert [pid for pid in descendants_of(os.getpid()) if pid != ours] == []
+    assert escaped_student_processes() == []
     groups = [os.path.join(hierarchy, name) for hierarchy in set(cgroups.hierarchies().values())
               for name in os.listdir(hierarchy) if dead_or(cgroups.launcher_of(name), ours)]
     assert groups == []
@@ -326,7 +350,7 @@ def test_this_run_leaves_no_process_cgroup_mount_loop_device_or_folder(zygote):
                          and dead_or(launcher_in(os.path.basename(os.path.dirname(line.split()[4]))), ours)]
     assert leaked_mounts == []
     boxes = [name for name in os.listdir(tempfile.gettempdir())
-             if name.startswith("student-") and dead_or(launcher_in(name), ours)]
+             if name.startswith("student-") and launcher_in(name) == ours]  # a killed launcher's: the next one removes them
     assert boxes == []
     backing = []
     for loop in os.listdir("/sys/block"):

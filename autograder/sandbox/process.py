@@ -60,6 +60,14 @@ def guard_flags(entries: list[str]) -> list[str]:
     return [f"GUARDS NOT HELD on this grader (see docs/threat-model.md): {'; '.join(missing)}"] if missing else []
 
 
+def remove_boxes_of_dead_launchers() -> None:
+    """Student folders whose launcher was killed (SIGKILL leaves it no time to clean up): nothing uses them."""
+    for box in Path(tempfile.gettempdir()).glob("student-*-*"):
+        launcher = box.name.split("-")[1]
+        if launcher.isdigit() and not os.path.exists(f"/proc/{launcher}") and not box.is_symlink():
+            shutil.rmtree(box, ignore_errors=True)
+
+
 class StudentProcessError(Exception):
     """The student's process stopped answering; the message says why, for the student."""
 
@@ -84,6 +92,7 @@ class Zygote:
 
     def __init__(self, preload: Iterable[str] | None = None):
         """`preload`: modules the notebooks use, imported once, here (see zygote.PRELOADS; default: all)."""
+        remove_boxes_of_dead_launchers()
         zygote.preload(sorted(zygote.PRELOADS if preload is None else preload))
         self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
@@ -181,6 +190,7 @@ class Zygote:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._status = 0
+        remove_boxes_of_dead_launchers()
 
     def __enter__(self):
         return self

@@ -4,44 +4,24 @@ from autograder.mutation import Mutant
 
 ALTERNATIVES = [
     # sigmoid
-    Mutant("sigmoid, numerically stable on both sides with torch.where", "sigmoid", """
+    Mutant("sigmoid on inputs clamped to [-80, 80]", "sigmoid", """
 def sigmoid(x):
-    return torch.where(x >= 0, 1 / (1 + torch.exp(-x)), torch.exp(x) / (1 + torch.exp(x)))
-"""),
-    Mutant("sigmoid with Tensor methods and torch.reciprocal", "sigmoid", """
-def sigmoid(x):
-    return torch.reciprocal(1 + (-x).exp())
-"""),
-    Mutant("sigmoid computed in float64 inside, returned in the input's dtype", "sigmoid", """
-def sigmoid(x):
-    wide = x.to(torch.float64)
-    return (1.0 / (1.0 + torch.exp(-wide))).to(x.dtype)
+    z = torch.clamp(x, -80, 80)
+    return 1 / (1 + torch.exp(-z))
 """),
     Mutant("sigmoid through exp(-softplus(-x)) written with logaddexp", "sigmoid", """
 def sigmoid(x):
     return torch.exp(-torch.logaddexp(torch.zeros_like(x), -x))
 """),
     # tanh
-    Mutant("tanh as 2 / (1 + e^-2x) - 1", "tanh", """
-def tanh(x):
-    return 2 / (1 + torch.exp(-2 * x)) - 1
-"""),
-    Mutant("tanh from e^(-2|x|) and the sign, with torch.where", "tanh", """
-def tanh(x):
-    e = torch.exp(-2 * torch.abs(x))
-    magnitude = (1 - e) / (1 + e)
-    return torch.where(x < 0, -magnitude, magnitude)
-"""),
     Mutant("tanh with the textbook formula on inputs clamped to [-20, 20]", "tanh", """
 def tanh(x):
     x = torch.clamp(x, -20, 20)
     return (torch.exp(x) - torch.exp(-x)) / (torch.exp(x) + torch.exp(-x))
 """),
-    Mutant("tanh computed in float64 inside", "tanh", """
+    Mutant("tanh as 2 sigmoid(2x) - 1, the sigmoid written with logaddexp", "tanh", """
 def tanh(x):
-    wide = x.double()
-    e = torch.exp(-2 * wide.abs())
-    return (torch.sign(wide) * (1 - e) / (1 + e)).to(x.dtype)
+    return 2 * torch.exp(-torch.logaddexp(torch.zeros_like(x), -2 * x)) - 1
 """),
     # relu
     Mutant("relu with torch.where", "relu", """

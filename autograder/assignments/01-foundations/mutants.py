@@ -29,6 +29,15 @@ def sigmoid(x):
 def sigmoid(x):
     return 1 / (1 + torch.exp(-x))
 """),
+    Mutant("sigmoid with torch.where whose unchosen branch overflows: a NaN derivative at +-1000", "sigmoid", """
+def sigmoid(x):
+    return torch.where(x >= 0, 1 / (1 + torch.exp(-x)), torch.exp(x) / (1 + torch.exp(x)))
+"""),
+    Mutant("sigmoid typed in literally in float64: still a NaN derivative at -1000", "sigmoid", """
+def sigmoid(x):
+    wide = x.to(torch.float64)
+    return (1.0 / (1.0 + torch.exp(-wide))).to(x.dtype)
+"""),
     # tanh
     Mutant("tanh calls torch.tanh", "tanh", """
 def tanh(x):
@@ -55,6 +64,16 @@ def tanh(x):
 def tanh(x):
     e = torch.exp(-2 * torch.abs(x))
     return torch.sign(x) * (1 - e) / (1 + e)
+"""),
+    Mutant("tanh as 2 / (1 + e^-2x) - 1: a NaN derivative at -1000", "tanh", """
+def tanh(x):
+    return 2 / (1 + torch.exp(-2 * x)) - 1
+"""),
+    Mutant("tanh from e^(-2|x|) with torch.abs and torch.where: a derivative of 0 at 0", "tanh", """
+def tanh(x):
+    e = torch.exp(-2 * torch.abs(x))
+    magnitude = (1 - e) / (1 + e)
+    return torch.where(x < 0, -magnitude, magnitude)
 """),
     # relu
     Mutant("relu calls torch.nn.functional.relu", "relu", """
