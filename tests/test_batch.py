@@ -124,7 +124,8 @@ def test_grade_all_loses_nothing_when_a_worker_is_killed_and_resumes_after_a_sto
         (out / "graded" / f"{student}.json").unlink()
     shutil.copy(catalog.notebook_path("solutions", ASSIGNMENT), folder / "bob" / ASSIGNMENT / NOTEBOOK)
     one_at_a_time = [*command[:-4], "--jobs", "1", *command[-2:]]
-    stopped = subprocess.Popen(one_at_a_time, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped = subprocess.Popen(one_at_a_time, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ctrl_c_as_in_a_terminal)
     _wait_for(lambda: (out / "graded" / "ada.json").exists(), stopped)  # then bob is being graded
     stopped.send_signal(signal.SIGINT)
     _, stderr = stopped.communicate(timeout=120)
@@ -137,6 +138,11 @@ def test_grade_all_loses_nothing_when_a_worker_is_killed_and_resumes_after_a_sto
     assert kept + graded == 5 and 1 <= graded <= 3  # carl's and ada's grades kept; bob (changed), eve, finn at most
     rows = {row["student"]: row for row in csv.DictReader(open(out / "scores.csv"))}
     assert rows["bob"]["score"] == rows["bob"]["max_score"]
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A test worker may ignore SIGINT, and a child inherits that: Python then installs no KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(condition, process: subprocess.Popen) -> None:
