@@ -53,6 +53,8 @@ def summary(record_property):
 
 
 def pytest_runtest_logreport(report):
+    if report.when != "call":  # the teardown report carries the same properties again
+        return
     for key, value in report.user_properties:
         if key.startswith(SUMMARY_KEY):
             SUMMARIES.setdefault(key.removeprefix(SUMMARY_KEY), []).append(value)
