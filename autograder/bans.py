@@ -20,7 +20,7 @@ follows the top-level names they use into other cells, and reports:
     notebook's top-level code or in what the graded name reaches: computed
     `getattr`, `exec`, `eval`, `compile`, `__import__`, `globals()`, `vars()`,
     importlib, pickle, `operator.methodcaller`, `sys.modules`, `__dict__` and
-    other dunders that reach namespaces; and, in what the graded name reaches,
+    other dunders that reach namespaces, frames; and, in what the graded name reaches,
     dunders that reach other objects (`__class__`, `__mro__`, ...), torch's
     private internals (`torch._C`, `torch.ops`) and code loaded by name
     (`torch.load`, `torch.hub`, `torch.jit.CompilationUnit`);
@@ -91,7 +91,9 @@ def _walkable(obj) -> bool:
 DYNAMIC_BUILTINS = {"eval", "exec", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
 DYNAMIC_MODULES = {"importlib", "builtins", "inspect", "ctypes", "gc", "pickle", "marshal", "types", "copyreg", "dill"}
 # Reach code or namespaces the source does not show, wherever they are used.
-HIDING_ATTRIBUTES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__", "__getattr__"}
+HIDING_ATTRIBUTES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__", "__getattr__",
+                     "__traceback__", "tb_frame", "tb_next", "f_back", "f_globals", "f_locals", "f_builtins",
+                     "gi_frame", "cr_frame", "ag_frame"}  # frames: the caller's (a probe's) variables
 HIDING_PATHS = {"sys.modules", "sys._getframe", "operator.attrgetter", "operator.methodcaller"}
 # Ruled out only in what the graded name runs: they load code by name, or are torch's internals.
 LOADING_PATHS = {"torch.load", "torch.hub", "torch.jit.CompilationUnit", "torch.ops"}

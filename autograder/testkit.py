@@ -17,7 +17,8 @@ from typing import Callable
 import pytest
 import torch
 
-from .bans import AUTOGRAD, Ban, ban, check_source  # noqa: F401 - AUTOGRAD and ban are for the hidden tests
+from .bans import AUTOGRAD, Ban, Finding, ban, check_source  # noqa: F401 - AUTOGRAD and ban are for the hidden tests
+from .in_place import check_unmodified
 from .sandbox.worker import import_path
 from .student import LocalStudent
 
@@ -179,18 +180,41 @@ class Watched:
         return result, after
 
     def expect_not_used(self, rule: str) -> None:
-        if self._cells is None and not isinstance(self._student, LocalStudent):
-            raise RuntimeError("the submitted source is not available to the hidden tests")
-        findings = check_source(self._cells, self.name, self.banned) if self._cells is not None else []
-        banned = [finding for finding in findings if finding.kind == "banned"]
-        if banned:
-            raise Mismatch(f"{self.name} {'; '.join(f.describe() for f in banned)}: that is {self.banned.what}; {rule}")
-        if findings:
-            raise Mismatch(f"the grader cannot check that {self.name} does not use {self.banned.what}: "
-                           f"{'; '.join(f.describe() for f in findings)}. Write it without that; {rule}")
+        findings = _source_findings(self._student, self._cells, lambda cells: check_source(cells, self.name, self.banned))
+        _expect_no_findings(findings, f"{self.name} {{}}: that is {self.banned.what}; {rule}",
+                            f"the grader cannot check that {self.name} does not use {self.banned.what}: {{}}. "
+                            f"Write it without that; {rule}")
         seen = sorted(name for name in self.calls if self.banned.forbids(name))
         if seen:
             raise Mismatch(f"{self.name} calls {', '.join(seen)}: that is {self.banned.what}; {rule}")
+
+
+def _source_findings(student, cells: list[tuple[str, str]] | None, check) -> list[Finding]:
+    """`check(cells)` on the submitted source; nothing to check for the student's own kernel (nbgrader validate)."""
+    if cells is None:
+        if not isinstance(student, LocalStudent):
+            raise RuntimeError("the submitted source is not available to the hidden tests")
+        return []
+    return check(cells)
+
+
+def _expect_no_findings(findings: list[Finding], banned_message: str, opaque_message: str) -> None:
+    """Fails with `banned_message` (or, when only the grader's view is blocked, `opaque_message`), whose `{}`
+    takes the findings."""
+    banned = [finding for finding in findings if finding.kind == "banned"]
+    for message, shown in ((banned_message, banned), (opaque_message, findings)):
+        if shown:
+            raise Mismatch(message.format("; ".join(finding.describe() for finding in shown)))
+
+
+def expect_unmodified(student, cells: list[tuple[str, str]] | None, name: str, arguments: dict[int, str]) -> None:
+    """The submitted source of `name`, read on the grader's side, leaves these positional arguments as it got them
+    ({0: "x"}). Decided from the source; the run-time `inputs_after` is the second opinion."""
+    findings = _source_findings(student, cells, lambda cells: check_unmodified(cells, name, arguments))
+    shown = " and ".join(f"`{argument}`" for argument in arguments.values())
+    _expect_no_findings(findings, f"{name} must leave {shown} as it got them, but {{}}: work on a copy "
+                                  "(.clone(), a new dict) and return that",
+                        f"the grader cannot check that {name} leaves {shown} as it got them: {{}}. Write it without that")
 
 
 def watch(student, cells: list[tuple[str, str]] | None, name: str, banned: Ban) -> Watched:

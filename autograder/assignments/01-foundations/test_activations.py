@@ -4,7 +4,7 @@ import torch
 import torch.nn.modules.activation
 
 from autograder.testkit import (
-    ban, expect_right_value, expect_tensor, expect_values, graded, seeded, watch,
+    ban, expect_right_value, expect_tensor, expect_unmodified, expect_values, graded, seeded, watch,
 )
 
 SECTION = "Part 02 · Activation functions"
@@ -100,6 +100,7 @@ def test_relu_leaves_its_input_unchanged(student, submitted_cells):
     relu = watch(student, submitted_cells, "relu", ACTIVATIONS)
     result, (x_after,) = relu.inputs_after(x.clone())
     expect_right_value(lambda: expect_tensor(result, torch.clamp(x, min=0), "relu(x)"))
+    expect_unmodified(student, submitted_cells, "relu", {0: "x"})
     expect_values(x_after, x, "x after calling relu(x)")
 
 

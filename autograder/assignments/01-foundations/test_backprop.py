@@ -3,7 +3,7 @@
 import torch
 
 from autograder.testkit import (
-    AUTOGRAD, expect, expect_right_value, expect_tensor, graded, inputs_after, seeded, watch,
+    AUTOGRAD, expect, expect_right_value, expect_tensor, expect_unmodified, graded, inputs_after, seeded, watch,
 )
 
 BY_HAND = "Part 02 · Application in machine learning"
@@ -68,11 +68,12 @@ def test_backprop_with_autograd_matches_autograd(student):
 
 
 @graded(points=1, exercise="backprop_with_autograd", section=WITH_AUTOGRAD)
-def test_backprop_with_autograd_leaves_the_weights_alone(student):
+def test_backprop_with_autograd_leaves_the_weights_alone(student, submitted_cells):
     """backprop_with_autograd does not set requires_grad or .grad on the caller's W1 and W2"""
     X, Y, W1, W2 = network(seed=45)
     result, (_, _, W1_after, W2_after) = inputs_after(student, student.backprop_with_autograd, X, Y, W1, W2)
     expect_right_value(lambda: expect_gradients(result, autograd_gradients(X, Y, W1, W2), "backprop_with_autograd"))
+    expect_unmodified(student, submitted_cells, "backprop_with_autograd", {2: "W1", 3: "W2"})
     for name, weight in (("W1", W1_after), ("W2", W2_after)):
         expect(not weight.requires_grad and weight.grad is None,
                f"the caller's {name} now has requires_grad={weight.requires_grad} and a .grad; work on a copy (W.detach().clone().requires_grad_())")

@@ -2,7 +2,9 @@
 
 import torch
 
-from autograder.testkit import expect, expect_right_value, expect_tensor, expect_values, graded, inputs_after, seeded
+from autograder.testkit import (
+    expect, expect_right_value, expect_tensor, expect_unmodified, expect_values, graded, inputs_after, seeded,
+)
 
 RISK = "Part 02 · How to find the best model?"
 DESCENT = "Part 02 · Gradient descent"
@@ -92,11 +94,12 @@ def test_gradient_descent_converges_with_a_small_step_and_diverges_with_a_large_
 
 
 @graded(points=1, exercise="gradient_descent", section=DESCENT)
-def test_gradient_descent_leaves_theta0_unchanged(student):
+def test_gradient_descent_leaves_theta0_unchanged(student, submitted_cells):
     """gradient_descent does not modify theta0 in place"""
     grad, _, _ = quadratic(seed=24)
     theta0 = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
     path, (_, theta0_after, *_) = inputs_after(student, student.gradient_descent, grad, theta0, 0.1, 5)
     expect_right_value(lambda: expect_tensor(path, reference_descent(grad, theta0, 0.1, 5), "gradient_descent(grad, theta0, 0.1, 5)",
                                              rtol=1e-10))
+    expect_unmodified(student, submitted_cells, "gradient_descent", {1: "theta0"})
     expect_values(theta0_after, theta0, "theta0 after calling gradient_descent")

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from autograder.testkit import describe, expect, expect_right_value, expect_tensor, expect_type, graded, inputs_after, seeded
+from autograder.testkit import (
+    describe, expect, expect_right_value, expect_tensor, expect_type, expect_unmodified, graded, inputs_after, seeded,
+)
 
 SECTION = "Part 03 · Moving tensors to the GPU"
 META = torch.device("meta")
@@ -162,7 +164,7 @@ def test_move_batch_to_moves_every_tensor_to_the_requested_device(student):
 
 
 @graded(points=1, exercise="move_batch_to", section=SECTION)
-def test_move_batch_to_leaves_the_original_batch_where_it_was(student):
+def test_move_batch_to_leaves_the_original_batch_where_it_was(student, submitted_cells):
     """the dict passed in keeps its own tensors, on their device, after the call"""
     batch = dict_batch(seed=5)
     on_cpu = student.move_batch_to(batch, "cpu")
@@ -173,6 +175,7 @@ def test_move_batch_to_leaves_the_original_batch_where_it_was(student):
         expect_dict_on_meta(on_meta, batch, "move_batch_to(batch, torch.device('meta'))")
 
     expect_right_value(moved_right)
+    expect_unmodified(student, submitted_cells, "move_batch_to", {0: "batch"})
     expect(isinstance(after, dict) and set(after) == set(batch),
            f"move_batch_to changed the keys of the dict it was given: it now has {sorted(map(str, after))}")
     for key, tensor in batch.items():

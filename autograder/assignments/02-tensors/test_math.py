@@ -2,7 +2,9 @@
 
 import torch
 
-from autograder.testkit import expect_right_value, expect_tensor, expect_values, graded, inputs_after, seeded
+from autograder.testkit import (
+    expect_right_value, expect_tensor, expect_unmodified, expect_values, graded, inputs_after, seeded,
+)
 
 SECTION = "Part 03 · Basic Tensor operations"
 
@@ -49,11 +51,12 @@ def test_normalize_rows_divides_every_row_by_its_l1_norm(student):
 
 
 @graded(points=1, exercise="normalize_rows", section=SECTION)
-def test_normalize_rows_leaves_its_input_unchanged(student):
+def test_normalize_rows_leaves_its_input_unchanged(student, submitted_cells):
     """normalize_rows returns a new tensor and does not modify x in place"""
     x = data_matrix(6, 4, seed=6)
     result, (x_after,) = inputs_after(student, student.normalize_rows, x)
     expect_right_value(lambda: expect_tensor(result, l1_normalized(x), "normalize_rows(x) for x of shape [6, 4]", rtol=1e-10))
+    expect_unmodified(student, submitted_cells, "normalize_rows", {0: "x"})
     expect_values(x_after, x, "x after calling normalize_rows(x)")
 
 

@@ -2,7 +2,9 @@
 
 import torch
 
-from autograder.testkit import expect_right_value, expect_tensor, expect_values, graded, inputs_after, seeded
+from autograder.testkit import (
+    expect_right_value, expect_tensor, expect_unmodified, expect_values, graded, inputs_after, seeded,
+)
 
 SECTION = "Part 04 · Limits of going fully connected"
 
@@ -27,9 +29,10 @@ def test_shift_pixels_works_on_one_image_and_any_shift(student):
 
 
 @graded(points=1, exercise="shift_pixels", section=SECTION)
-def test_shift_pixels_leaves_its_input_unchanged(student):
+def test_shift_pixels_leaves_its_input_unchanged(student, submitted_cells):
     """shift_pixels returns a new tensor and leaves the input unchanged"""
     x = images(82, 2, 1, 4, 6)
     result, (x_after, _) = inputs_after(student, student.shift_pixels, x.clone(), 3)
     expect_right_value(lambda: expect_tensor(result, torch.roll(x, 3, dims=-1), "shift_pixels(x, 3) for a batch [2, 1, 4, 6]"))
+    expect_unmodified(student, submitted_cells, "shift_pixels", {0: "x"})
     expect_values(x_after, x, "the input after calling shift_pixels(x, 3)")

@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.testkit import (ban, expect, expect_right_value, expect_tensor, graded, seeded,
+from autograder.testkit import (ban, expect, expect_right_value, expect_tensor, expect_unmodified, graded, seeded,
                                 watch)
 
 SECTION = "Part 05 · Not relying too much on a single input: Dropout"
@@ -90,6 +90,7 @@ def test_dropout_leaves_its_input_alone(student, submitted_cells):
     x = positive_inputs(seed=7, shape=(30, 40))
     result, (after, *_) = watched(student, submitted_cells).inputs_after(x.clone(), 0.4, True)
     expect_right_value(lambda: expect_dropped_out(result, x, 0.4, "dropout(x, 0.4, training=True)", tolerance=0.07))
+    expect_unmodified(student, submitted_cells, "dropout", {0: "x"})
     expect_tensor(after, x,
                   "the caller's x after dropout(x, 0.4, training=True) (avoid in-place operations such as x.mul_ or x[mask] = 0)",
                   rtol=0, atol=0)
