@@ -17,10 +17,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # `nbgrader autograde` grades in the sandbox: SandboxedGrading takes the place of nbgrader's Execute (the rest
 # is nbgrader's default list), so no cell runs in a kernel and the test cells hold the sandboxed points.
 # `--SandboxedGrading.in_kernel=True` brings back Execute, for comparison only (see benchmarks/grading_speed.py).
-from autograder.nbgrader_sandbox.preprocessor import SandboxedGrading  # noqa: E402
+from autograder.nbgrader_sandbox.preprocessor import DropForgedMetadata, SandboxedGrading  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells,
+    OverwriteKernelspec, SaveAutoGrades)
+
+# Forged nbgrader metadata (an old schema, say) would stop the whole run at one student: it is dropped first.
+c.Autograde.sanitize_preprocessors = [
+    DropForgedMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
 
 c.Autograde.autograde_preprocessors = [
     SandboxedGrading, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,

@@ -6,10 +6,8 @@ Every attack scores what its honest part (the release stub) earns, the honest st
 their points, a notebook nbgrader cannot read is reported for its student without stopping
 the run, and the exported points equal grade-all's for every student. One submission reads
 its own process's memory, looking for text that only the gradebook and the hidden tests hold.
-
-The metadata tricks of test_hostile.py are not in this batch: a notebook whose nbgrader metadata
-claims an old schema makes nbgrader itself stop the whole autograde run, before any grading
-(docs/course-operations.md, known nbgrader traps).
+The metadata tricks of test_hostile.py are in the batch too: forged nbgrader metadata, which
+would make nbgrader itself stop the whole run, costs only its own notebook (DropForgedMetadata).
 """
 
 import csv
@@ -27,7 +25,7 @@ import pytest
 import test_bad_input as bad_input
 from autograder import catalog, manifest, notebook_cells, publish
 from conftest import notebook_with_cells
-from test_hostile import ATTACKS
+from test_hostile import ATTACKS, METADATA_TRICKS, metadata_trick
 from test_nbgrader import fill
 
 ASSIGNMENT = "01-foundations"
@@ -112,6 +110,10 @@ def submissions() -> dict[str, object]:
         batch[f"none-{slug(kind)}"] = content
     for kind, (exercise, old, new, _) in bad_input.WRONG_CODE.items():
         batch[f"wrong-{slug(kind)}"] = bad_input.replace_in_cell(bad_input.source_json(), exercise, old, new)
+    for trick in METADATA_TRICKS:
+        notebook = json.loads(RELEASE.read_text())
+        metadata_trick(notebook, trick)
+        batch[f"metadata-{slug(trick)}"] = notebook
     return batch
 
 
@@ -199,6 +201,12 @@ def test_nothing_secret_reaches_the_students_memory(batch):
     """The memory reader found the text it holds (sigmoid's points) and neither the gradebook's secret
     (tanh) nor a hidden test's line (relu)."""
     assert batch.exported["attack-memory-reader"] == exercise_points("sigmoid") > 0
+
+
+@pytest.mark.parametrize("trick", METADATA_TRICKS)
+def test_metadata_tricks_earn_nothing_and_stop_nothing(batch, trick):
+    assert batch.exported[f"metadata-{slug(trick)}"] == 0
+    assert f"metadata-{slug(trick)}" not in batch.unreadable_by_nbgrader
 
 
 @pytest.mark.parametrize("kind", bad_input.FULL_MARKS)

@@ -12,6 +12,9 @@ reads those points into the gradebook, so formgrader, `generate_feedback` and
 `export` show the sandboxed points beside the manual grades and late penalties.
 No cell runs in nbgrader's process or in a kernel; demo cells never run.
 
+`DropForgedMetadata` runs first among nbgrader's sanitizing preprocessors, so
+that forged metadata costs only its own student's notebook.
+
 `--SandboxedGrading.in_kernel=True` runs nbgrader's `Execute` instead (the
 old in-kernel path, for comparison in benchmarks only: never the grade of record).
 """
@@ -23,6 +26,8 @@ import re
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool
 
@@ -46,6 +51,46 @@ def service_for(assignment: str) -> GradingService:
 def _close_services() -> None:
     for service in _services.values():
         service.close()
+
+
+class DropForgedMetadata(NbGraderPreprocessor):
+    """First of the sanitizing preprocessors: nbgrader metadata that nbgrader did not release is dropped.
+
+    nbgrader stops the whole `autograde` run, not just this student's notebook, when its own sanitizing
+    meets metadata of another schema (SchemaTooOldError), and a student can write any metadata. A cell
+    keeps its nbgrader metadata only when it is of the current schema and names, once, a cell of the
+    released notebook (its grade_id and cell type, as the gradebook holds them); any other is an ordinary
+    cell, and OverwriteCells and SandboxedGrading put back the test cells the notebook then lacks."""
+
+    def preprocess(self, nb, resources):
+        released = self.released_cells(resources["nbgrader"])
+        kept, forged = set(), []
+        for index, cell in enumerate(nb.cells):
+            metadata = cell.get("metadata", {}).get("nbgrader")
+            if metadata is None:
+                continue
+            grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
+            if (_current_schema(metadata) and released.get(grade_id) == cell.get("cell_type")
+                    and grade_id not in kept):
+                kept.add(grade_id)
+            else:
+                del cell.metadata["nbgrader"]
+                forged.append(index + 1)
+        if forged:
+            self.log.warning("%s: dropped nbgrader metadata that nbgrader did not release, in cells %s",
+                             resources["nbgrader"].get("student", "a submission"), ", ".join(map(str, forged)))
+        return nb, resources
+
+    @staticmethod
+    def released_cells(nbgrader: dict) -> dict[str, str]:
+        """grade_id -> cell type of every nbgrader cell of the released notebook."""
+        with Gradebook(nbgrader["db_url"]) as gradebook:
+            notebook = gradebook.find_notebook(nbgrader["notebook"], nbgrader["assignment"])
+            return {cell.name: cell.cell_type for cell in notebook.source_cells}
+
+
+def _current_schema(metadata) -> bool:
+    return isinstance(metadata, dict) and metadata.get("schema_version") == SCHEMA_VERSION
 
 
 class SandboxedGrading(NbGraderPreprocessor):
