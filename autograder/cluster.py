@@ -5,41 +5,43 @@ plain report comes back. Each worker process keeps one sandbox launcher for all
 the submissions it grades (`GradingPlugin`, started before the worker reads any
 hidden test) and grades one submission at a time, as a local worker does.
 
-Faults are the scheduler's to handle: a worker that dies or leaves mid-batch has
-its submission run again elsewhere, and a submission whose worker died
-`allowed-failures` + 1 times comes back as KilledWorker and is reported as
-ungradable (batch.MAX_TRIES tries on the clusters started here; set
-`distributed.scheduler.allowed-failures` on a scheduler you start yourself).
+Each submission is placed on an idle worker of our choosing and on no other, so
+a worker never holds more than the one it grades. A worker that dies or leaves
+mid-batch therefore held exactly one submission: that one is tried again on
+another idle worker, and after batch.MAX_TRIES such ends it is reported as
+ungradable. Dask's own count of deaths (`allowed-failures`) would also charge
+a submission that merely waited on the dying worker, so the tries are counted
+here, whatever the scheduler's settings.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
+import time
 import uuid
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import dask
 import yaml
-from distributed import Client, KilledWorker, WorkerPlugin, as_completed, get_worker
+from distributed import Client, KilledWorker, WorkerPlugin, get_worker, wait
 
 from . import batch
 from .batch import Job, Settings
 
 PLUGIN_NAME = "pytorch-course-grader"
 GPU_RESOURCE = "GPU"
-# One task per worker thread at a time (the default 1.1 queues a second one, which a dying worker would take
-# down with it), MAX_TRIES tries of a submission whose worker died, and time for a restarted worker to import
-# torch and come back before a cluster started here gives its slot up (the default 15 s is not enough on a
-# busy machine: the cluster then shrinks with every death).
+# A task whose worker died fails at once (the tries are counted here), and a restarted worker has time to
+# import torch and come back before a cluster started here gives its slot up (the default 15 s is not enough
+# on a busy machine: the cluster then shrinks with every death).
 DASK_CONFIG = {
-    "distributed.scheduler.allowed-failures": batch.MAX_TRIES - 1,
-    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.allowed-failures": 0,
     "distributed.deploy.lost-worker-timeout": "10 minutes",
 }
+POLL_SECONDS = 0.5  # how often the batch looks for finished gradings, idle workers and workers that left
 CLUSTER_KINDS = {
     "local": "distributed.LocalCluster",
     "slurm": "dask_jobqueue.SLURMCluster",
@@ -91,7 +93,7 @@ def cluster_runner(client: Client, torch_threads: int | None = None) -> batch.Ru
     def run(jobs: Iterator[Job], settings: Settings):
         client.register_plugin(GradingPlugin(torch_threads), name=PLUGIN_NAME)
         _warn_without_gpu(client, settings)
-        yield from _graded(client, jobs, settings)
+        yield from _Placement(client, jobs, settings).results()
     return run
 
 
@@ -103,42 +105,91 @@ def connected_runner(scheduler: str | None, cluster_config: Path | None) -> batc
     return run
 
 
-def _graded(client: Client, jobs: Iterator[Job], settings: Settings) -> Iterator[tuple[Job, object]]:
-    """One submission in flight per worker thread: a worker that dies takes only its own submission with it
-    (the scheduler would otherwise hand each worker several at once), and a class never sits in the scheduler."""
-    key = settings.grading_key()
-    resources = {GPU_RESOURCE: 1} if settings.device.startswith("cuda") else None
-    in_flight: dict = {}
-    running = as_completed()
+class _Placement:
+    """The submissions of a batch, each placed on one idle worker and on no other."""
 
-    def fill() -> None:
-        threads = sum(worker["nthreads"] for worker in client.scheduler_info()["workers"].values())
-        for job in itertools.islice(jobs, max(1, threads) - len(in_flight)):
-            future = client.submit(grade_on_worker, settings, key, job, resources=resources, pure=False,
-                                   key=f"grade-{job.student}-{uuid.uuid4().hex[:8]}")
-            in_flight[future.key] = job
-            running.add(future)
+    def __init__(self, client: Client, jobs: Iterator[Job], settings: Settings):
+        self.client, self.jobs, self.settings = client, jobs, settings
+        self.key = settings.grading_key()
+        self.resources = {GPU_RESOURCE: 1} if settings.device.startswith("cuda") else None
+        self.placed: dict = {}  # future -> (job, worker address)
+        self.again: deque[Job] = deque()
+        self.ends: dict[str, int] = {}  # student -> how often a worker ended while grading that submission
+        self.exhausted = False
 
-    fill()
-    try:
-        for future in running:
-            job = in_flight.pop(future.key)
-            fill()
-            yield job, _result(future)
-            future.release()
-    finally:  # a stop, or a grader mismatch: nothing is left running for this batch
-        client.cancel(list(running.futures))
+    def results(self) -> Iterator[tuple[Job, object]]:
+        try:
+            while self.place() or self.placed:
+                for future in self.finished_futures():
+                    yield from self.finished(future)
+                yield from self.lost_with_their_workers()
+        finally:  # a stop, or a grader mismatch: nothing is left running for this batch
+            self.client.cancel(list(self.placed))
 
+    def place(self) -> bool:
+        """Sends a submission to every idle worker; False when there is nothing left to send."""
+        workers = self.client.scheduler_info()["workers"]
+        busy = {address for _, address in self.placed.values()}
+        for address, worker in workers.items():
+            if address in busy or (self.resources and not worker.get("resources", {}).get(GPU_RESOURCE)):
+                continue
+            job = self.next_job()
+            if job is None:
+                break
+            future = self.client.submit(grade_on_worker, self.settings, self.key, job, workers=[address],
+                                        allow_other_workers=False, resources=self.resources, pure=False,
+                                        key=f"grade-{job.student}-{uuid.uuid4().hex[:8]}")
+            self.placed[future] = (job, address)
+        return bool(self.again) or not self.exhausted
 
-def _result(future) -> object:
-    try:
-        return future.result()
-    except KilledWorker:
-        return batch.WorkerDied.after(dask.config.get("distributed.scheduler.allowed-failures") + 1)
-    except GraderMismatch:
-        raise
-    except Exception as error:
-        return RuntimeError(f"{type(error).__name__}: {error}")
+    def finished_futures(self) -> set:
+        """The placed gradings that finished, waiting at most POLL_SECONDS for the first."""
+        if not self.placed:  # every worker busy elsewhere, gone or still starting
+            time.sleep(POLL_SECONDS)
+            return set()
+        try:
+            return wait(list(self.placed), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            return set()
+
+    def next_job(self) -> Job | None:
+        if self.again:
+            return self.again.popleft()
+        job = None if self.exhausted else next(self.jobs, None)
+        self.exhausted = job is None
+        return job
+
+    def finished(self, future) -> Iterator[tuple[Job, object]]:
+        job, _ = self.placed.pop(future)
+        try:
+            result = future.result()
+        except KilledWorker:
+            yield from self.ended(job)
+            return
+        except GraderMismatch:
+            raise
+        except Exception as error:
+            result = RuntimeError(f"{type(error).__name__}: {error}")
+        future.release()
+        yield job, result
+
+    def lost_with_their_workers(self) -> Iterator[tuple[Job, object]]:
+        """Submissions whose worker left the cluster: with a scheduler that retries on its own, they would wait
+        for that worker forever."""
+        present = set(self.client.scheduler_info()["workers"])
+        for future, (job, address) in list(self.placed.items()):
+            if address not in present and not future.done():
+                del self.placed[future]
+                future.cancel()
+                yield from self.ended(job)
+
+    def ended(self, job: Job) -> Iterator[tuple[Job, object]]:
+        """The worker grading `job` ended: it alone was there, so it alone is charged and tried again."""
+        self.ends[job.student] = self.ends.get(job.student, 0) + 1
+        if self.ends[job.student] >= batch.MAX_TRIES:
+            yield job, batch.WorkerDied.after(self.ends[job.student])
+        else:
+            self.again.append(job)
 
 
 def _warn_without_gpu(client: Client, settings: Settings) -> None:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -104,10 +105,11 @@ def test_a_submission_that_kills_every_worker_it_lands_on_is_given_up_after_boun
     folder = tmp_path / "submitted"
     shutil.copytree(class_folder, folder)
     shutil.copy(catalog.notebook_path("solutions", ASSIGNMENT), folder / "mallory.ipynb")
-    killed, done = [], threading.Event()
+    killed, most_held_by_one_worker, done = [], [0], threading.Event()
 
     def kill_whoever_grades_mallory():  # as a grader-side crash on that notebook would, every time
         while not done.is_set():
+            most_held_by_one_worker[0] = max([most_held_by_one_worker[0], *Counter(workers_holding(client)).values()])
             for address in set(workers_holding(client, "mallory")) - set(killed):
                 kill(client, address)
                 killed.append(address)
@@ -121,6 +123,7 @@ def test_a_submission_that_kills_every_worker_it_lands_on_is_given_up_after_boun
         done.set()
         killer.join()
     assert len(killed) == MAX_TRIES
+    assert most_held_by_one_worker == [1], "a worker held two submissions: its death would charge both"
     mallory = next(outcome.report for outcome in batch.outcomes if outcome.student == "mallory")
     assert mallory.score == 0 and f"grading worker's process {MAX_TRIES} times" in mallory.problem
     rows = (tmp_path / "grades" / "scores.csv").read_text().replace(str(folder), str(class_folder)).splitlines()
