@@ -126,7 +126,8 @@ class Report:
                     f"your grade comes from all the hidden tests, {self.graded_max_score:g} points")
         line = f"Score: {self.score:g} / {self.max_score:g}"
         if self.not_run:
-            line += f" (not run here: {len(self.not_run)} tests worth {sum(r.max_points for r in self.not_run):g} points)"
+            worth = sum(result.max_points for result in self.not_run)
+            line += f" (not run here: {_count(len(self.not_run), 'test')} worth {_count(worth, 'point')})"
         return line
 
     @property
@@ -162,3 +163,8 @@ class Report:
         failed = [TestResult(**{**asdict(test), "points": 0.0, "status": FAILED, "message": f"not graded: {problem}"})
                   for test in tests]
         return cls(assignment=assignment, submission=submission, results=failed, problem=problem)
+
+
+def _count(number: float, noun: str) -> str:
+    """'1 test', '2 tests', '1.5 points'."""
+    return f"{number:g} {noun}{'' if number == 1 else 's'}"

@@ -97,6 +97,8 @@ def notebook_with_cells(base: Path, destination: Path, first: str = "", last: st
 
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # the long ones first: workers finish together
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):
+        _keep_xdist_groups_together(items)
     import torch
 
     if torch.cuda.is_available():
@@ -105,6 +107,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("gpu"):
             item.add_marker(skip)
+
+
+def _keep_xdist_groups_together(items) -> None:
+    """`--dist loadgroup` sends the tests whose node id ends in `@<xdist_group>` to one worker. pytest-xdist 3.8
+    writes that suffix into `item._nodeid`, which pytest 9 no longer reads (the node id comes from `item._id`),
+    so a group's tests were spread over the workers and each worker built the group's module fixtures (a whole
+    nbgrader course, a Dask cluster) again. This writes the suffix where pytest 9 reads it."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and not item.nodeid.endswith(f"@{'_'.join(groups)}"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 def pytest_terminal_summary(terminalreporter):
