@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import functools
 import hashlib
 import io
@@ -40,6 +41,7 @@ from tqdm import tqdm
 
 from . import catalog, manifest
 from .results import Report
+from .sandbox.process import Limits
 from .submission import MAX_NOTEBOOK_BYTES  # the one cap on a notebook, on every path
 
 MAX_SUBMISSION_BYTES = MAX_NOTEBOOK_BYTES + (64 << 20)  # the notebook and the files beside it (trained weights)
@@ -98,10 +100,11 @@ class Settings:
     assignment: str
     device: str = "cpu"
     data_dir: Path | None = None  # real MNIST / CIFAR10; None: the offline fixtures
+    cell_seconds: float = Limits.cell_seconds  # how long one cell of a notebook may run while it is loaded
 
     def grading_key(self) -> str:
-        """Grades are kept and reused under this key: a new grader, device or data set grades again."""
-        return f"{grader_version(self.assignment)} {self.device} {self.data_dir or 'fixtures'}"
+        """Grades are kept and reused under this key: a new grader, device, data set or limit grades again."""
+        return f"{grader_version(self.assignment)} {self.device} {self.data_dir or 'fixtures'} {self.cell_seconds:g}s"
 
 
 # Finding submissions and reading them ----------------------------------------------------------
@@ -221,7 +224,6 @@ class WorkerState:
 def start_worker(assignments: list[str] | None, threads: int) -> WorkerState:
     """Starts the sandbox launcher first thing, before this process reads any hidden test."""
     from . import launcher
-    from .sandbox.process import Limits
 
     zygote = launcher.start(assignments)
     import torch
@@ -241,8 +243,8 @@ def grade_job(settings: Settings, state: WorkerState, job: Job) -> dict:
         for name, content in job.files.items():
             (folder / Path(name).name).write_bytes(content)
         notebook = folder / f"{settings.assignment}.ipynb"
-        report = grade(notebook, settings.assignment, zygote=state.zygote, limits=state.limits,
-                       device=settings.device, data=data)
+        report = grade(notebook, settings.assignment, zygote=state.zygote, device=settings.device, data=data,
+                       limits=dataclasses.replace(state.limits, cell_seconds=settings.cell_seconds))
     report.submission = job.source
     report.notes = job.notes + report.notes
     return report.to_dict()

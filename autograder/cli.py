@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import catalog, launcher
-from .sandbox.process import missing_guards
+from .sandbox.process import Limits, missing_guards
 from .submission import SubmissionNotFound, load
 
 EXIT_GRADED = 0
@@ -17,6 +17,8 @@ EXIT_CHECK_FAILED = 1
 EXIT_CANNOT_RUN = 2
 REQUIRE_GUARDS_HELP = ("refuse to grade on a machine where a guard the threat model relies on is missing "
                        "(also AUTOGRADER_REQUIRE_GUARDS=1; see docs/threat-model.md)")
+CELL_SECONDS_HELP = (f"seconds one cell of the notebook may run while it is loaded (default {Limits.cell_seconds:g}); "
+                     "a cell past it is cut off and noted, and loading goes on without it")
 EXIT_INTERRUPTED = 130
 
 
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", default="cpu", help="device the tests use: cpu (default) or cuda")
     grade.add_argument("--data-dir", type=Path,
                        help="real MNIST / CIFAR10 downloaded under this folder (default: the offline fixtures)")
+    grade.add_argument("--cell-seconds", type=float, default=Limits.cell_seconds, help=CELL_SECONDS_HELP)
     grade.add_argument("--require-guards", action="store_true", help=REQUIRE_GUARDS_HELP)
     grade.set_defaults(run=_grade)
 
@@ -61,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     on_cluster.add_argument("--scheduler", metavar="ADDRESS", help="grade on a running Dask cluster (tcp://host:8786)")
     on_cluster.add_argument("--cluster-config", type=Path, metavar="FILE",
                             help="start a Dask cluster from this file (local, Slurm, PBS, Kubernetes; see examples/cluster/)")
+    grade_all.add_argument("--cell-seconds", type=float, default=Limits.cell_seconds, help=CELL_SECONDS_HELP)
     grade_all.add_argument("--require-guards", action="store_true", help=REQUIRE_GUARDS_HELP)
     grade_all.set_defaults(run=_grade_all)
 
@@ -118,7 +122,8 @@ def _grade(args) -> int:
         from .reports import classroom, gradescope, text
 
         data = DataSource(args.data_dir.resolve(), "real") if args.data_dir else None
-        report = grade_submission(submission, zygote, device=args.device, data=data)
+        report = grade_submission(submission, zygote, device=args.device, data=data,
+                                  limits=Limits(cell_seconds=args.cell_seconds))
     renderers = {
         "text": text.render,
         "json": lambda report: json.dumps(gradescope.results_json(report), indent=2) + "\n",
@@ -147,7 +152,8 @@ def _grade_all(args) -> int:
         with launcher.start([]) as zygote:
             if _refuse_without_guards(args, zygote):
                 return EXIT_CANNOT_RUN
-    settings = Settings(args.assignment, args.device, args.data_dir.resolve() if args.data_dir else None)
+    settings = Settings(args.assignment, args.device, args.data_dir.resolve() if args.data_dir else None,
+                        args.cell_seconds)
     try:
         if args.scheduler or args.cluster_config:
             batch = _grade_on_cluster(args, settings, output_dir)

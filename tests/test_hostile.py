@@ -275,8 +275,9 @@ def test_hostile_submissions_leave_the_others_in_the_batch_alone(tmp_path):
         notebook_with_cells(RELEASE, folder / f"{name.replace(' ', '-')}.ipynb", first=ATTACKS[name])
     for honest in ("ada", "zoe"):
         shutil.copy(SOURCE, folder / f"{honest}.ipynb")
-    run = subprocess.run([sys.executable, "-m", "autograder", "grade-all", folder, "--assignment", ASSIGNMENT,
-                          "--jobs", "2", "--output-dir", tmp_path / "out"], capture_output=True, text=True, timeout=900)
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade-all", folder, "--assignment", ASSIGNMENT, "--jobs", "2",
+                          "--output-dir", tmp_path / "out", "--cell-seconds", f"{FAST_LIMITS.cell_seconds:g}"],
+                         capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr
     scores = dict(line.split(",")[:2] for line in (tmp_path / "out" / "scores.csv").read_text().splitlines()[1:])
     assert scores["ada"] == scores["zoe"] != "0"

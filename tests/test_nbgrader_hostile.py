@@ -24,7 +24,7 @@ import pytest
 
 import test_bad_input as bad_input
 from autograder import catalog, manifest, notebook_cells, publish
-from conftest import notebook_with_cells
+from conftest import FAST_LIMITS, notebook_with_cells
 from test_hostile import ATTACKS, METADATA_TRICKS, metadata_trick
 from test_nbgrader import fill
 
@@ -36,6 +36,7 @@ EXAMPLE = catalog.REPO_ROOT / "examples" / ASSIGNMENT / NOTEBOOK  # partly right
 # Notebooks nbgrader cannot read (it names the student and goes on; they score 0 in the gradebook).
 NBGRADER_CANNOT_READ = {"full-non-utf-8-bytes-in-a-comment", "none-empty-file", "none-json-but-not-a-notebook",
                         "none-truncated-download"}
+CELL_SECONDS = FAST_LIMITS.cell_seconds  # the attacks that never end wait this out, on both paths
 GRADEBOOK_SECRET = f"gradebook-secret-{secrets.token_hex(8)}"  # only in the course's source notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader-hostile-course")]
@@ -160,11 +161,12 @@ def batch(tmp_path_factory) -> Batch:
     publish.run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     for student, content in submissions().items():
         write_submission(course / "submitted" / student / ASSIGNMENT / NOTEBOOK, content)
-    autograde = publish.run_nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
+    autograde = publish.run_nbgrader(course, "autograde", ASSIGNMENT, "--force", f"--SandboxedGrading.cell_seconds={CELL_SECONDS}",
+                                     check=False)
     unreadable = set(re.findall(r"for student '([^']+)'", autograde.stderr))
     publish.run_nbgrader(course, "export", "--to=grades.csv")
     grade_all = subprocess.run([sys.executable, "-m", "autograder", "grade-all", course / "submitted", "--assignment",
-                                ASSIGNMENT, "--jobs", "2", "--output-dir", course / "grade-all"],
+                                ASSIGNMENT, "--jobs", "2", "--output-dir", course / "grade-all", "--cell-seconds", str(CELL_SECONDS)],
                                capture_output=True, text=True, timeout=1800)
     assert grade_all.returncode == 0, grade_all.stderr
     with open(course / "grades.csv") as exported, open(course / "grade-all" / "scores.csv") as scores:

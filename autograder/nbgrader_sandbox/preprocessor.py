@@ -29,11 +29,12 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, Float
 
 from .. import notebook_cells
 from ..reports import nbgrader_cell
 from ..results import Report
+from ..sandbox.process import Limits
 from .service import GradingService
 
 LOADING_NOTE = re.compile(r"cell (\d+) ")  # notes about one cell begin so (session.py, submission.py)
@@ -41,9 +42,9 @@ LOADING_NOTE = re.compile(r"cell (\d+) ")  # notes about one cell begin so (sess
 _services: dict[str, GradingService] = {}  # one grading process per assignment for the whole `autograde` run
 
 
-def service_for(assignment: str) -> GradingService:
+def service_for(assignment: str, cell_seconds: float) -> GradingService:
     if assignment not in _services:
-        _services[assignment] = GradingService(assignment)
+        _services[assignment] = GradingService(assignment, cell_seconds)
     return _services[assignment]
 
 
@@ -98,12 +99,14 @@ class SandboxedGrading(NbGraderPreprocessor):
 
     in_kernel = Bool(False, help="Run nbgrader's Execute instead (the unsandboxed in-kernel path, "
                                  "kept for comparison; never the grade of record)").tag(config=True)
+    cell_seconds = Float(Limits.cell_seconds, help="Seconds one cell of a notebook may run while it is loaded; a cell past it "
+                                            "is cut off and noted, and loading goes on without it").tag(config=True)
 
     def preprocess(self, nb, resources):
         if self.in_kernel:
             return Execute(parent=self.parent).preprocess(nb, resources)
         notebook = Path(resources["metadata"]["path"]) / f"{resources['nbgrader']['notebook']}.ipynb"
-        report = service_for(resources["nbgrader"]["assignment"]).grade(notebook)
+        report = service_for(resources["nbgrader"]["assignment"], self.cell_seconds).grade(notebook)
         self.log.info("Sandboxed grading of %s: %s", notebook, report.total_line())
         write_report(nb, report)
         return nb, resources

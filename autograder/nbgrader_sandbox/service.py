@@ -14,7 +14,7 @@ notebook sent to it:
 one JSON line each. Everything else the service or pytest prints goes to
 stderr, so it can never be mistaken for a reply.
 
-    python -m autograder.nbgrader_sandbox.service ASSIGNMENT
+    python -m autograder.nbgrader_sandbox.service ASSIGNMENT [CELL_SECONDS]
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ REPLY_MARGIN = 300.0
 class GradingService:
     """The nbgrader side: one grading process for `assignment`, started on first use, replaced if it dies."""
 
-    def __init__(self, assignment: str):
-        self.assignment = assignment
+    def __init__(self, assignment: str, cell_seconds: float):
+        self.assignment, self.cell_seconds = assignment, cell_seconds
         planned, _ = manifest.load(assignment).plan()
         self._reply_seconds = REPLY_MARGIN + sum(test.timeout for test in planned) + REPLY_MARGIN
         self._process: subprocess.Popen | None = None
@@ -60,7 +60,7 @@ class GradingService:
 
     def _start(self) -> None:
         self._pending = b""
-        self._process = subprocess.Popen([sys.executable, "-m", __name__, self.assignment],
+        self._process = subprocess.Popen([sys.executable, "-m", __name__, self.assignment, f"{self.cell_seconds:g}"],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def _read_reply(self) -> bytes:
@@ -91,29 +91,30 @@ class GradingService:
         process.stdout.close()
 
 
-def serve(assignment: str) -> int:
+def serve(assignment: str, cell_seconds: float) -> int:
     """The grading process's life: start the launcher, then grade each requested notebook until stdin closes."""
     from .. import launcher
+    from ..sandbox.process import Limits
 
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     with launcher.start([assignment]) as zygote:  # before this process reads a hidden test or a notebook
         print(f"autograder: the grading process for {assignment} started (pid {os.getpid()})", file=sys.stderr, flush=True)
         for line in sys.stdin:
-            report = grade_requested(json.loads(line)["notebook"], assignment, zygote)
+            report = grade_requested(json.loads(line)["notebook"], assignment, zygote, Limits(cell_seconds=cell_seconds))
             replies.write(json.dumps(report.to_dict()) + "\n")
             replies.flush()
     return 0
 
 
-def grade_requested(notebook: str, assignment: str, zygote) -> Report:
+def grade_requested(notebook: str, assignment: str, zygote, limits) -> Report:
     from ..grading import grade
 
     try:
-        return grade(Path(notebook), assignment, zygote=zygote)
+        return grade(Path(notebook), assignment, zygote=zygote, limits=limits)
     except Exception as error:  # this notebook's alone: the service goes on with the next
         return manifest.ungradable(assignment, notebook, f"{type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":
-    raise SystemExit(serve(sys.argv[1]))
+    raise SystemExit(serve(sys.argv[1], float(sys.argv[2])))
