@@ -28,7 +28,7 @@ import test_bad_input as bad_input
 from autograder import catalog, manifest, notebook_cells, publish
 from conftest import notebook_with_cells
 from test_hostile import ATTACKS
-from test_nbgrader import fill
+from nbgrader_course import fill
 
 ASSIGNMENT = "01-foundations"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
