@@ -18,22 +18,27 @@ class Course:
 
     @property
     def exchange_options(self) -> list[str]:
-        return [f"--Exchange.root={self.exchange}", f"--CourseDirectory.course_id={COURSE}"]
+        """The exchange, and a fetch/submit cache beside it (nbgrader's default is the user's own)."""
+        return [f"--Exchange.root={self.exchange}", f"--Exchange.cache={self.exchange.parent / 'cache'}",
+                f"--CourseDirectory.course_id={COURSE}"]
 
     def nbgrader(self, *arguments: str, check: bool = True):
         """`nbgrader ARGUMENTS` run from the course folder."""
         return publish.run_nbgrader(self.folder, *arguments, check=check)
 
 
-def released_course(root: Path, assignments: list[str], students: list[str]) -> Course:
+def released_course(root: Path, assignments: list[str], students: list[str],
+                    names: dict[str, tuple[str, str]] | None = None) -> Course:
     """A course under `root` with the repo's nbgrader_config.py, `assignments` generated and released
-    to an exchange of its own, and `students` in the gradebook."""
+    to an exchange of its own, and `students` in the gradebook (with their (first, last) `names`, if given)."""
     course = Course(root / "course", root / "exchange")
     course.folder.mkdir()
     course.exchange.mkdir()
     shutil.copy(catalog.REPO_ROOT / "nbgrader_config.py", course.folder)
     for student in students:
-        course.nbgrader("db", "student", "add", student)
+        first, last = (names or {}).get(student, ("", ""))
+        named = [f"--first-name={first}", f"--last-name={last}"] if first or last else []
+        course.nbgrader("db", "student", "add", student, *named)
     for assignment in assignments:
         shutil.copytree(catalog.REPO_ROOT / "assignments" / assignment, course.folder / "assignments" / assignment)
         course.nbgrader("generate_assignment", assignment, "--force")
