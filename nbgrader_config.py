@@ -14,6 +14,10 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# `nbgrader validate` reports the check cells' errors too: a student's copy of a test cell holds no test, so
+# by default it passes the untouched stub. Students' servers need the same (examples/nbgrader/).
+c.Validator.validate_all = True
+
 # `nbgrader autograde` grades in the sandbox: SandboxedGrading takes the place of nbgrader's Execute (the rest
 # is nbgrader's default list), so no cell runs in a kernel and the test cells hold the sandboxed points.
 # `--SandboxedGrading.in_kernel=True` brings back Execute, for comparison only (see benchmarks/grading_speed.py).

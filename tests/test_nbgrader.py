@@ -4,7 +4,6 @@ feedback and export, with the real sqlite gradebook. `nbgrader autograde` grades
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,30 +12,14 @@ from autograder import catalog, publish
 from autograder.grading import grade
 
 from conftest import notebook_with_cells
+from nbgrader_course import COURSE, fill, leaked_hidden_test_lines, released_course, solution_sources
 
 ASSIGNMENT = "01-foundations"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-COURSE = "intro-pytorch"
 WRITTEN_ANSWER = "answer_linear_stack"  # graded by hand in formgrader, 1 point
 # The patch that gave full points when the hidden tests ran in the student's kernel.
 IN_KERNEL_PATCH = "import autograder.in_kernel as _k\n_k.hidden_tests = lambda assignment, exercise: None\n"
 LOAD_FAILURE = "import torchh\n"
-
-
-def solution_sources(notebook: Path) -> dict[str, str]:
-    cells = json.loads(notebook.read_text())["cells"]
-    return {cell["metadata"]["nbgrader"]["grade_id"]: cell["source"] for cell in cells
-            if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution")}
-
-
-def fill(fetched: Path, sources: dict[str, str]) -> None:
-    """What a student does: write code into the solution cells of the fetched notebook."""
-    notebook = json.loads(fetched.read_text())
-    for cell in notebook["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id in sources:
-            cell["source"] = sources[grade_id]
-    fetched.write_text(json.dumps(notebook))
 
 
 def prepend_to_first_solution(fetched: Path, code: str) -> None:
@@ -64,29 +47,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader-course")]  # o
 def course(tmp_path_factory):
     """A course run end to end; returns (course folder, exported grades by student)."""
     root = tmp_path_factory.mktemp("course")
-    course, exchange = root / "course", root / "exchange"
-    course.mkdir()
-    exchange.mkdir()
-    shutil.copy(catalog.REPO_ROOT / "nbgrader_config.py", course)
-    shutil.copytree(catalog.REPO_ROOT / "assignments" / ASSIGNMENT, course / "assignments" / ASSIGNMENT)
-    exchange_options = [f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={COURSE}"]
-    for student in SUBMISSIONS:
-        publish.run_nbgrader(course, "db", "student", "add", student)
-    publish.run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    publish.run_nbgrader(course, "release_assignment", ASSIGNMENT, *exchange_options)
+    course = released_course(root, [ASSIGNMENT], list(SUBMISSIONS))
+    exchange_options = course.exchange_options
     for student, work in SUBMISSIONS.items():
         home = root / "students" / student
         home.mkdir(parents=True)
         publish.run_nbgrader(home, "fetch_assignment", ASSIGNMENT, *exchange_options)
         work(home / ASSIGNMENT / NOTEBOOK)
         publish.run_nbgrader(home, "submit", ASSIGNMENT, f"--student={student}", *exchange_options)
-    publish.run_nbgrader(course, "collect", ASSIGNMENT, *exchange_options)
-    autograde = publish.run_nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
+    course.nbgrader("collect", ASSIGNMENT, *exchange_options)
+    autograde = course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
     failed = {line.split("for student '")[1].split("'")[0] for line in autograde.stderr.splitlines() if "for student '" in line}
     assert failed == {"dee"}, autograde.stderr  # nbgrader grades the others, then exits 1 for the broken one
-    publish.run_nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
-    publish.run_nbgrader(course, "export", "--to=grades.csv")
-    return course, exported_grades(course / "grades.csv")
+    course.nbgrader("generate_feedback", ASSIGNMENT, "--force")
+    course.nbgrader("export", "--to=grades.csv")
+    return course.folder, exported_grades(course.folder / "grades.csv")
 
 
 def exported_grades(path: Path) -> dict[str, dict]:
@@ -142,10 +117,7 @@ def test_feedback_shows_results_but_never_hidden_test_source(course):
     folder, _ = course
     feedback = (folder / "feedback" / "cyd" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "FAIL" in feedback and "Reread:" in feedback and "PASS" in feedback
-    hidden_sources = [path.read_text() for path in catalog.hidden_tests_dir(ASSIGNMENT).glob("test_*.py")]
-    revealing = {line.strip() for source in hidden_sources for line in source.splitlines()
-                 if line.strip().startswith(("def ", "expect", "return ", "x = ", "grad, "))}
-    leaked = sorted(line for line in revealing if line in feedback)
+    leaked = leaked_hidden_test_lines(ASSIGNMENT, feedback)
     assert not leaked, leaked
     assert "autograder/assignments" not in feedback and "testkit.py" not in feedback
 

@@ -25,8 +25,8 @@ import pytest
 import test_bad_input as bad_input
 from autograder import catalog, manifest, notebook_cells, publish
 from conftest import FAST_LIMITS, notebook_with_cells
+from nbgrader_course import fill
 from test_hostile import ATTACKS, METADATA_TRICKS, metadata_trick
-from test_nbgrader import fill
 
 ASSIGNMENT = "01-foundations"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
