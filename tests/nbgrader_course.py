@@ -1,6 +1,7 @@
 """A scratch nbgrader course made from the repo, and what its tests do with the notebooks in it:
 shared by tests/test_nbgrader.py and tests/test_browser.py."""
 
+import csv
 import json
 import shutil
 from dataclasses import dataclass
@@ -35,10 +36,12 @@ def released_course(root: Path, assignments: list[str], students: list[str],
     course.folder.mkdir()
     course.exchange.mkdir()
     shutil.copy(catalog.REPO_ROOT / "nbgrader_config.py", course.folder)
-    for student in students:
-        first, last = (names or {}).get(student, ("", ""))
-        named = [f"--first-name={first}", f"--last-name={last}"] if first or last else []
-        course.nbgrader("db", "student", "add", student, *named)
+    roster = root / "students.csv"  # one `db student import` for the class: each nbgrader command starts in ~2 s
+    with open(roster, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["id", "first_name", "last_name"])
+        writer.writerows([student, *(names or {}).get(student, ("", ""))] for student in students)
+    course.nbgrader("db", "student", "import", str(roster))
     for assignment in assignments:
         shutil.copytree(catalog.REPO_ROOT / "assignments" / assignment, course.folder / "assignments" / assignment)
         course.nbgrader("generate_assignment", assignment, "--force")
