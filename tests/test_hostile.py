@@ -197,12 +197,29 @@ def test_the_course_folder_and_the_graders_environment_stay_out_of_reach(tmp_pat
     assert "ta-token-4711" not in run.stdout + run.stderr
 
 
-def test_nothing_the_student_started_outlives_the_grader(tmp_path):
+# What `autograder grade` does, in a process of its own, and how its launcher ended.
+GRADE_AND_CLOSE = """
+import sys
+from pathlib import Path
+
+from autograder import launcher
+from autograder.grading import grade_submission
+from autograder.submission import load
+
+submission = load(Path(sys.argv[1]), None)
+with launcher.start_for(submission) as zygote:
+    grade_submission(submission, zygote)
+print("ended on its own" if zygote.ended_on_its_own else "killed")
+"""
+
+
+def test_nothing_the_student_started_outlives_the_grader_and_the_launcher_ends_them_itself(tmp_path):
     notebook_with_cells(RELEASE, tmp_path / f"{ASSIGNMENT}.ipynb", first=ATTACKS["process chain in new groups"])
     try:
-        run = subprocess.run([sys.executable, "-m", "autograder", "grade", tmp_path / f"{ASSIGNMENT}.ipynb"],
+        run = subprocess.run([sys.executable, "-c", GRADE_AND_CLOSE, tmp_path / f"{ASSIGNMENT}.ipynb"],
                              capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "ended on its own", run.stderr[-2000:]
         time.sleep(1.0)
         assert not processes_with(MARKER)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -182,15 +183,23 @@ class Zygote:
 
     def close(self) -> None:
         """Ends the launcher: it ends every student's process tree and removes what they left, then exits."""
+        # close() alone would not end the socket while the reader thread is blocked in recv on it (the kernel
+        # keeps it open for that call), so the launcher would never see the end and be killed after 10 s.
+        with contextlib.suppress(OSError):
+            self._control.shutdown(socket.SHUT_RDWR)
         self._control.close()
         deadline = time.monotonic() + 10.0
         while not self._ended() and time.monotonic() < deadline:
             time.sleep(0.02)
         if not self._ended():
             os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._status = 0
+            self._status = os.waitpid(self._pid, 0)[1]
         remove_boxes_of_dead_launchers()
+
+    @property
+    def ended_on_its_own(self) -> bool:
+        """After close(): the launcher exited by itself, having ended its students, rather than being killed."""
+        return self._status is not None and os.WIFEXITED(self._status) and os.WEXITSTATUS(self._status) == 0
 
     def __enter__(self):
         return self
