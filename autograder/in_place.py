@@ -21,6 +21,7 @@ cannot show (an alias made inside a library) is left to the run-time probe
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 from .bans import Finding, _attribute_chain, _bound_names, _local_names, ban, check_source, parse_cells
@@ -308,13 +309,15 @@ class _Function:
         """An alias handed to a function of the notebook's: that function must leave it alone too."""
         positions = {position: self.argument_shown(_root_name(argument))
                      for position, argument in enumerate(node.args) if self.kind(argument, state)}
-        if name in self.local_functions():
-            self.checker.callable(self.local_functions()[name], self.label, positions)
+        if name in self.local_functions:
+            self.checker.callable(self.local_functions[name], self.label, positions)
             return
         for definition, label in self.checker.notebook.bindings.get(name, []):
             self.checker.callable(definition, label, positions)
 
+    @functools.cached_property
     def local_functions(self) -> dict:
+        """The functions defined inside this body, by name (walked once per body)."""
         body = self.node.body if isinstance(self.node.body, list) else []
         return {statement.name: statement for statement in ast.walk(ast.Module(body=body, type_ignores=[]))
                 if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))}
