@@ -100,10 +100,11 @@ def _serve(control: socket.socket) -> None:
     control.send(json.dumps({"ready": os.getpid()}).encode())
     try:
         while True:
-            readable, _, _ = select.select([control], [], [], 0.2)
+            exits = [config["exit_fd"] for config in students.values() if config["exit_fd"] is not None]
+            readable, _, _ = select.select([control, *exits], [], [], 0.2)
             _report_exits(control, students)
             _kill_orphans(students)
-            if not readable:
+            if control not in readable:
                 continue
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
             if not message:
@@ -111,7 +112,7 @@ def _serve(control: socket.socket) -> None:
             config = dict(json.loads(message)["fork"], cgroup=cgroups.unique_name(os.getpid()),
                           uid=guards.STUDENT_UID_BASE + secrets.randbelow(1 << 24))
             pid = _fork(config, fds, control)
-            students[pid] = config
+            students[pid] = dict(config, exit_fd=_exit_fd(pid))
             for fd in fds:
                 os.close(fd)
             control.send(json.dumps({"forked": pid}).encode())
@@ -164,6 +165,15 @@ def _become_sandbox(config: dict, channel_fd: int, output_fd: int) -> None:
     Worker(channel, Audit(work_dir, protected, config["read_dirs"])).serve()
 
 
+def _exit_fd(pid: int) -> int | None:
+    """A descriptor that turns readable when the process ends (Linux 5.3 and later), so that its end is reported
+    at once rather than at the next look, up to 0.2 s later: every grading waits for that report."""
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None
+
+
 def _report_exits(control: socket.socket, students: dict[int, dict]) -> None:
     while True:
         try:
@@ -179,6 +189,8 @@ def _report_exits(control: socket.socket, students: dict[int, dict]) -> None:
 
 def _clean_up(config: dict) -> None:
     """What a student leaves: every process in its groups is killed, the groups removed, its work folder unmounted."""
+    if config["exit_fd"] is not None:
+        os.close(config["exit_fd"])
     if os.geteuid() != 0:
         return
     for hierarchy in set(cgroups.hierarchies().values()):
