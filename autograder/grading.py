@@ -48,8 +48,11 @@ def grade(path: Path, assignment: str | None = None, *, zygote: Zygote, **option
 
 def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "cpu", visible_only: bool = False,
                      limits: Limits | None = None, exercises: set[str] | None = None,
-                     data: DataSource | None = None) -> Report:
-    """Loads the notebook into a new student process, then runs the hidden tests this path grades."""
+                     data: DataSource | None = None, until_first_failure: bool = False) -> Report:
+    """Loads the notebook into a new student process, then runs the hidden tests this path grades.
+
+    until_first_failure: the quickest tests first, and none after the first that fails (for a verdict
+    "loses a point or not" that needs no full score, such as a mutant's)."""
     started = time.monotonic()
     manifest = manifests.load(submission.assignment)
     planned, not_run = manifest.plan(device, visible_only, exercises)
@@ -64,7 +67,8 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
         try:
             report.problem = session.problem
             if not session.problem:
-                report.results = run_planned_tests(submission.assignment, planned, session, device, data)
+                report.results = run_planned_tests(submission.assignment, planned, session, device, data,
+                                                   until_first_failure)
         finally:
             session.close()
         report.notes, report.guards = session.notes, session.guards
@@ -77,11 +81,13 @@ def grade_submission(submission: Submission, zygote: Zygote, *, device: str = "c
     return report
 
 
-def run_planned_tests(assignment: str, planned: list[TestSpec], session, device: str, data: DataSource) -> list[TestResult]:
+def run_planned_tests(assignment: str, planned: list[TestSpec], session, device: str, data: DataSource,
+                      until_first_failure: bool = False) -> list[TestResult]:
     """Runs the planned tests; each result in the plan's order, a planned test that pytest never ran failed."""
-    plugin = GradingPlugin(session, device, data, {test.node_id for test in planned})
+    plugin = GradingPlugin(session, device, data, {test.node_id for test in planned}, until_first_failure)
     run_hidden_tests(assignment, plugin)
-    missing = "this test did not run; the grader's manifest may be out of date (`make publish`): please tell your TA"
+    missing = ("not run: an earlier test failed" if until_first_failure else
+               "this test did not run; the grader's manifest may be out of date (`make publish`): please tell your TA")
     return [plugin.results.get(test.node_id) or test.result(message=missing) for test in planned]
 
 
@@ -141,15 +147,18 @@ class GradingPlugin(_Markers):
     DataSource), `submission_dir`, `submitted_cells`.
     """
 
-    def __init__(self, session, device: str, data: DataSource, node_ids: set[str]):
+    def __init__(self, session, device: str, data: DataSource, node_ids: set[str], until_first_failure: bool = False):
         self._session = session
         self._device = torch.device(device)
         self._data = data
         self._node_ids = node_ids
+        self._until_first_failure = until_first_failure
         self.results: dict[str, TestResult] = {}
 
     def pytest_collection_modifyitems(self, config, items):
         items[:] = [item for item in items if _node_id(item) in self._node_ids]
+        if self._until_first_failure:
+            items.sort(key=lambda item: item.get_closest_marker("graded").kwargs["timeout"])
 
     @pytest.fixture
     def student(self, request):
@@ -174,6 +183,13 @@ class GradingPlugin(_Markers):
     @pytest.fixture
     def device(self):
         return self._device
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        """With until_first_failure, a test after a failed one is passed over (True: nothing else runs it)."""
+        if self._until_first_failure and any(result.status == FAILED for result in self.results.values()):
+            return True
+        return None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):

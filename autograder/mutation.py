@@ -68,7 +68,7 @@ def apply(reference: Path, variant: Variant, destination: Path) -> Path:
 @dataclass(frozen=True)
 class VariantResult:
     variant: Variant
-    points: float  # what the notebook with the variant earns on the variant's exercise
+    points: float  # what the notebook with the variant earns on the variant's exercise (a mutant's: until a test fails)
     possible: float
 
     @property
@@ -84,28 +84,31 @@ MIN_MUTANTS_PER_EXERCISE = 3
 MIN_CAUGHT_SHARE = 0.9
 
 
-def grade_variants(assignment: str, variants: list[Variant], zygote, scratch: Path) -> list[VariantResult]:
+def grade_variants(assignment: str, variants: list[Variant], zygote, scratch: Path,
+                   until_first_failure: bool = False) -> list[VariantResult]:
     """Grades every variant of `assignment` on its own exercise, each in its own notebook."""
     reference = catalog.notebook_path("assignments", assignment)
     results = []
     for index, variant in enumerate(variants):
         notebook = apply(reference, variant, scratch / str(index) / f"{assignment}.ipynb")
-        points, possible = exercise_points(notebook, assignment, variant.exercise, zygote)
+        points, possible = exercise_points(notebook, assignment, variant.exercise, zygote, until_first_failure)
         results.append(VariantResult(variant, points, possible))
     return results
 
 
-def exercise_points(notebook: Path, assignment: str, exercise: str, zygote) -> tuple[float, float]:
+def exercise_points(notebook: Path, assignment: str, exercise: str, zygote,
+                    until_first_failure: bool = False) -> tuple[float, float]:
     """(points earned, points possible) of one exercise: the one call into grading."""
     from .grading import grade
 
-    report = grade(notebook, assignment, zygote=zygote, exercises={exercise})
+    report = grade(notebook, assignment, zygote=zygote, exercises={exercise}, until_first_failure=until_first_failure)
     return report.score, report.max_score
 
 
 def run_catalog(assignment: str, zygote, scratch: Path) -> list[VariantResult]:
-    """Grades every mutant of `assignment` on its own exercise."""
-    return grade_variants(assignment, load_catalog(assignment), zygote, scratch)
+    """Grades every mutant of `assignment` on its own exercise, until it fails a test: that alone catches it
+    (04's train_epoch mutants are caught in a second, before the test that trains the Net for 4 epochs)."""
+    return grade_variants(assignment, load_catalog(assignment), zygote, scratch, until_first_failure=True)
 
 
 def table(assignment: str, results: list[VariantResult]) -> str:

@@ -60,3 +60,15 @@ def test_mutation_score_passes_the_gate_and_every_mutant_is_caught(zygote, tmp_p
     summary("mutation score", mutation.table(assignment, results))
     assert not mutation.gate(results, manifest.load(assignment).exercises)
     assert all(result.caught for result in results), [result.variant.name for result in results if not result.caught]
+
+
+def test_until_first_failure_runs_the_quickest_tests_first_and_none_after_a_failure(grade_notebook):
+    """The mutation gate's mode: 04's train_epoch stub fails its quickest test; the Net trained on CIFAR10
+    for 4 epochs (the slowest) is then never run."""
+    planned, _ = manifest.load("04-convnets").plan(exercises={"train_epoch"})
+    report = grade_notebook(catalog.notebook_path("release", "04-convnets"), exercises={"train_epoch"},
+                            until_first_failure=True)
+    ran = [result for result in report.results if result.message != "not run: an earlier test failed"]
+    assert len(ran) == 1 and "NotImplementedError" in ran[0].message
+    assert ran[0].node_id == min(planned, key=lambda test: test.timeout).node_id
+    assert len(report.results) == len(planned) > 1 and report.score == 0

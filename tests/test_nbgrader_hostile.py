@@ -24,7 +24,7 @@ import pytest
 
 import test_bad_input as bad_input
 from autograder import catalog, manifest, notebook_cells, publish
-from conftest import FAST_LIMITS, notebook_with_cells
+from conftest import notebook_with_cells
 from nbgrader_course import fill
 from test_hostile import ATTACKS, METADATA_TRICKS, metadata_trick
 
@@ -36,7 +36,8 @@ EXAMPLE = catalog.REPO_ROOT / "examples" / ASSIGNMENT / NOTEBOOK  # partly right
 # Notebooks nbgrader cannot read (it names the student and goes on; they score 0 in the gradebook).
 NBGRADER_CANNOT_READ = {"full-non-utf-8-bytes-in-a-comment", "none-empty-file", "none-json-but-not-a-notebook",
                         "none-truncated-download"}
-CELL_SECONDS = FAST_LIMITS.cell_seconds  # the attacks that never end wait this out, on both paths
+# The attacks that never end wait this out, on both paths; the memory reader needs up to 3 s of it.
+CELL_SECONDS = 5.0
 GRADEBOOK_SECRET = f"gradebook-secret-{secrets.token_hex(8)}"  # only in the course's source notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader-hostile-course")]
