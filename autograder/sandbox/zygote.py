@@ -96,7 +96,7 @@ def _leave_the_grader(control_fd: int) -> None:
 
 def _serve(control: socket.socket) -> None:
     ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of student processes come here
-    students: dict[int, dict] = {}  # pid: the config it was forked with
+    students: dict[int, dict] = {}  # pid: the config it was forked with, and exit_fd (see _exit_fd)
     control.send(json.dumps({"ready": os.getpid()}).encode())
     try:
         while True:
